@@ -1,0 +1,186 @@
+"""The `salon` command: serve, demo, database and account administration."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from salon.config import get_settings
+
+app = typer.Typer(help="Salon: the live shop floor for online retailers.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+site_app = typer.Typer(help="Sites (tenants).", no_args_is_help=True)
+associate_app = typer.Typer(help="Associate accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(site_app, name="site")
+app.add_typer(associate_app, name="associate")
+console = Console()
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "salon.web.app:create_app", factory=True, host=host, port=port, ws_max_size=64 * 1024,
+        proxy_headers=True, log_level=os.environ.get("SALON_LOG_LEVEL", "info"),
+        access_log=False,
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    migrate: Annotated[bool, typer.Option(help="Apply migrations first")] = True,
+) -> None:
+    """Serve the API, the console and the widget."""
+    settings = get_settings()
+    if migrate:
+        from salon.db.migrate import upgrade
+
+        upgrade(settings.database_url)
+    _serve(host or settings.host, port or settings.port)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from salon.db.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    console.print("[green]database is at the newest schema[/]")
+
+
+@site_app.command("create")
+def site_create(
+    name: str,
+    origin: Annotated[list[str], typer.Option(help="Allowed origin (repeat)")],
+) -> None:
+    """Create a site; prints its public widget key and its secret for signing identities."""
+    from salon.db.engine import Database
+    from salon.identity.service import create_site
+
+    async def run() -> None:
+        db = Database(get_settings().database_url)
+        try:
+            site = await create_site(db, name, origin)
+        finally:
+            await db.dispose()
+        console.print(f"site id     {site.id}\nsite key    {site.key}\nsite secret {site.secret}")
+        console.print(
+            f'embed: <script src="{get_settings().base_url}/widget.js" data-site="{site.key}" '
+            "defer></script>"
+        )
+
+    asyncio.run(run())
+
+
+@associate_app.command("create")
+def associate_create(
+    email: str,
+    name: Annotated[str, typer.Option(help="Display name")],
+    site: Annotated[list[str], typer.Option(help="Site key the associate works on (repeat)")],
+    role: Annotated[str, typer.Option(help="associate, supervisor or admin")] = "associate",
+) -> None:
+    """Create an associate; the password is read from SALON_NEW_PASSWORD or prompted."""
+    from salon.db.engine import Database
+    from salon.identity.service import SiteDirectory, create_associate
+
+    password = os.environ.get("SALON_NEW_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+
+    async def run() -> None:
+        db = Database(get_settings().database_url)
+        try:
+            directory = SiteDirectory(db)
+            site_ids = []
+            for key in site:
+                info = await directory.by_key(key)
+                if info is None:
+                    raise typer.BadParameter(f"no site with key {key}")
+                site_ids.append(info.id)
+            associate_id = await create_associate(
+                db, email, name, password, role, site_ids  # type: ignore[arg-type]
+            )
+        finally:
+            await db.dispose()
+        console.print(f"associate {associate_id} created")
+
+    asyncio.run(run())
+
+
+@app.command()
+def demo(
+    shoppers: Annotated[int | None, typer.Option(help="Simulated shoppers (0 for none)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface")] = None,
+) -> None:
+    """Migrate, seed the demo store and serve it with simulated shoppers."""
+    if port:
+        os.environ["SALON_PORT"] = str(port)
+    if host:
+        os.environ["SALON_HOST"] = host
+    os.environ["SALON_DEMO"] = "true"
+    get_settings.cache_clear()
+    settings = get_settings()
+    from salon.db.engine import Database
+    from salon.db.migrate import upgrade
+    from salon.demo.seed import DEMO_ACCOUNTS, seed_demo
+
+    upgrade(settings.database_url)
+    origins = sorted(settings.allowed_console_origins)
+
+    async def run_seed() -> tuple[str, str]:
+        db = Database(settings.database_url)
+        try:
+            site = await seed_demo(db, origins)
+        finally:
+            await db.dispose()
+        return site.key, site.secret
+
+    site_key, site_secret = asyncio.run(run_seed())
+    table = Table(title="Demo accounts (console at " + settings.base_url + "/console)")
+    for column in ("e-mail", "password", "role"):
+        table.add_column(column)
+    for account in DEMO_ACCOUNTS:
+        table.add_row(account.email, account.password, account.role)
+    console.print(table)
+    console.print(f"Storefront: {settings.base_url}/shop")
+    count = settings.demo_shoppers if shoppers is None else shoppers
+    simulator: subprocess.Popen[bytes] | None = None
+    if count > 0:
+        env = {**os.environ, "SALON_SIMULATOR_SITE_SECRET": site_secret}
+        simulator = subprocess.Popen(
+            [sys.executable, "-m", "salon.demo.simulator", "--url", settings.base_url,
+             "--site-key", site_key, "--shoppers", str(count)],
+            env=env,
+        )
+        console.print(f"Simulating {count} shoppers")
+    try:
+        _serve(settings.host, settings.port)
+    finally:
+        if simulator is not None:
+            simulator.terminate()
+            simulator.wait(timeout=10)
+
+
+@app.command()
+def simulate(
+    url: Annotated[str, typer.Option(help="Salon base URL")],
+    site_key: Annotated[str, typer.Option(help="The site's public key")],
+    shoppers: Annotated[int, typer.Option(help="How many at once")] = 80,
+    speed: Annotated[float, typer.Option(help="Time compression factor")] = 1.0,
+) -> None:
+    """Drive simulated shoppers (site secret from SALON_SIMULATOR_SITE_SECRET)."""
+    from salon.demo.simulator import main
+
+    raise typer.Exit(main(["--url", url, "--site-key", site_key, "--shoppers", str(shoppers),
+                           "--speed", str(speed)]))

@@ -1,0 +1,58 @@
+"""Settings from the environment (prefix SALON_), read once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SALON_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./salon.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    redis_url: str | None = Field(default=None, description="Redis for several nodes (later)")
+    secret_key: SecretStr = Field(
+        default=SecretStr("dev-only-change-me"), description="Signs nothing yet; reserved"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = Field(
+        default="", description="Base URL the console is served from; empty = http://host:port"
+    )
+    console_origins: list[str] = Field(
+        default_factory=list, description="Extra origins allowed to open the console socket"
+    )
+    cookie_secure: bool = Field(default=False, description="Set Secure on the session cookie")
+    session_hours: int = 12
+    floor_active_seconds: int = Field(
+        default=600, description="A visit leaves the floor after this long without events"
+    )
+    floor_flush_ms: int = Field(default=100, description="Coalescing window for floor deltas")
+    stalled_checkout_seconds: int = 90
+    high_value_cart: float = 1000.0
+    high_value_customer: float = 5000.0
+    login_attempts_per_5min: int = 5
+    track_max_body_bytes: int = 256 * 1024
+    demo: bool = Field(default=False, description="Serve the demo storefront at /shop")
+    demo_shoppers: int = Field(default=80, ge=0, le=1000)
+    demo_outbox: Path = Path("./outbox")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def allowed_console_origins(self) -> set[str]:
+        origins = {self.base_url, f"http://localhost:{self.port}", f"http://127.0.0.1:{self.port}"}
+        return origins | set(self.console_origins)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

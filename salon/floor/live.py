@@ -1,0 +1,240 @@
+"""The live floor: every visit's state, and a sequence-numbered feed of changes per site.
+
+Consoles get a snapshot, then coalesced deltas (at most one per `flush_ms` window); a console
+that reconnects with its last sequence gets the deltas it missed, or a fresh snapshot marked
+`resync` when those are gone. Sequences start at the process start time in milliseconds, so a
+restarted server never reuses a number an old console still holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from salon.core.bus import EventBus
+from salon.floor.avatar import FloorRules, visit_summary
+from salon.floor.state import VisitState
+from salon.tracking.service import TOPIC_INGESTED
+
+log = logging.getLogger(__name__)
+
+CustomerLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
+HOUSEKEEPING_SECONDS = 2.0
+REPLAY_DEPTH = 2000
+SUBSCRIBER_BACKLOG = 500
+
+
+class LiveState(Protocol):
+    """Where live visit states live: in process here; Redis (with TTLs) for several nodes later."""
+
+    def get(self, site_id: str, visit_id: str) -> VisitState | None: ...
+
+    def put(self, state: VisitState) -> None: ...
+
+    def remove(self, site_id: str, visit_id: str) -> None: ...
+
+    def visits(self, site_id: str) -> Iterable[VisitState]: ...
+
+    def sites(self) -> Iterable[str]: ...
+
+
+class InMemoryLiveState:
+    def __init__(self) -> None:
+        self._sites: dict[str, dict[str, VisitState]] = {}
+
+    def get(self, site_id: str, visit_id: str) -> VisitState | None:
+        return self._sites.get(site_id, {}).get(visit_id)
+
+    def put(self, state: VisitState) -> None:
+        self._sites.setdefault(state.site_id, {})[state.visit_id] = state
+
+    def remove(self, site_id: str, visit_id: str) -> None:
+        self._sites.get(site_id, {}).pop(visit_id, None)
+
+    def visits(self, site_id: str) -> Iterable[VisitState]:
+        return list(self._sites.get(site_id, {}).values())
+
+    def sites(self) -> Iterable[str]:
+        return list(self._sites)
+
+
+@dataclass
+class _SiteFeed:
+    seq: int
+    deltas: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=REPLAY_DEPTH))
+    subscribers: set[asyncio.Queue[str | None]] = field(default_factory=set)
+    dirty: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+class LiveFloor:
+    def __init__(
+        self, bus: EventBus, rules: FloorRules, active_seconds: float, flush_ms: int,
+        customer_lookup: CustomerLookup, state: LiveState | None = None,
+    ) -> None:
+        self.rules = rules
+        self.active_seconds = active_seconds
+        self.flush_seconds = flush_ms / 1000.0
+        self.state: LiveState = state or InMemoryLiveState()
+        self._customer_lookup = customer_lookup
+        self._feeds: dict[str, _SiteFeed] = {}
+        self._seq_origin = int(time.time() * 1000)
+        self._task: asyncio.Task[None] | None = None
+        bus.subscribe(TOPIC_INGESTED, self.on_ingested)
+
+    # -- input -------------------------------------------------------------------------------
+    async def on_ingested(self, payload: dict[str, Any]) -> None:
+        site_id, visit_id = payload["site_id"], payload["visit_id"]
+        state = self.state.get(site_id, visit_id)
+        if state is None:
+            state = VisitState(
+                site_id=site_id, visit_id=visit_id, visitor_id=payload["visitor_id"],
+                started_at=float(payload["started_at"]), last_seen_at=float(payload["started_at"]),
+                is_returning=bool(payload["is_returning"]),
+            )
+            self.state.put(state)
+        customer_id = payload.get("customer_id")
+        if customer_id and customer_id != state.customer_id:
+            state.customer_id = customer_id
+            state.customer = await self._customer_lookup(customer_id)
+            if state.customer and state.customer.get("orders"):
+                state.is_returning = True
+        for event in payload["events"]:
+            state.apply(event["type"], float(event["at"]), event["data"])
+        self.state.put(state)
+        self._feed(site_id).dirty.add(visit_id)
+
+    def restore(self, state: VisitState) -> None:
+        """Put a state rebuilt from stored events (after a restart) on the floor."""
+        self.state.put(state)
+        self._feed(state.site_id).dirty.add(state.visit_id)
+
+    # -- output ------------------------------------------------------------------------------
+    def summaries(self, site_id: str, now: float | None = None) -> list[dict[str, Any]]:
+        now = time.time() if now is None else now
+        return [visit_summary(s, now, self.rules) for s in self.state.visits(site_id)]
+
+    def summary(self, site_id: str, visit_id: str) -> dict[str, Any] | None:
+        state = self.state.get(site_id, visit_id)
+        return visit_summary(state, time.time(), self.rules) if state else None
+
+    def subscribe(
+        self, site_id: str, last_seq: int | None
+    ) -> tuple[list[str], asyncio.Queue[str | None]]:
+        """Frames to send first (replayed deltas or a snapshot), and the queue of what follows.
+
+        Synchronous on purpose: nothing can be published between the snapshot and the queue.
+        """
+        feed = self._feed(site_id)
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
+        feed.subscribers.add(queue)
+        oldest = feed.deltas[0][0] if feed.deltas else feed.seq + 1
+        if last_seq is not None and last_seq == feed.seq:
+            return [], queue
+        if last_seq is not None and oldest - 1 <= last_seq < feed.seq:
+            return [frame for seq, frame in feed.deltas if seq > last_seq], queue
+        snapshot = {
+            "type": "snapshot", "site_id": site_id, "seq": feed.seq,
+            "resync": last_seq is not None, "visits": self.summaries(site_id),
+        }
+        return [json.dumps(snapshot)], queue
+
+    def unsubscribe(self, site_id: str, queue: asyncio.Queue[str | None]) -> None:
+        self._feed(site_id).subscribers.discard(queue)
+
+    def current_seq(self, site_id: str) -> int:
+        return self._feed(site_id).seq
+
+    # -- the loop ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="floor-flush")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for feed in self._feeds.values():
+            for queue in feed.subscribers:
+                queue.put_nowait(None)
+
+    async def _run(self) -> None:
+        last_housekeeping = 0.0
+        while True:
+            await asyncio.sleep(self.flush_seconds)
+            try:
+                now = time.time()
+                if now - last_housekeeping >= HOUSEKEEPING_SECONDS:
+                    self.housekeeping(now)
+                    last_housekeeping = now
+                self.flush(now)
+            except Exception:
+                log.exception("floor flush failed")
+
+    def housekeeping(self, now: float) -> None:
+        """Time moves on without events: re-check every visit, and let the departed leave."""
+        for site_id in self.state.sites():
+            feed = self._feed(site_id)
+            for state in self.state.visits(site_id):
+                if now - state.last_seen_at > self.active_seconds:
+                    self.state.remove(site_id, state.visit_id)
+                    feed.removed.add(state.visit_id)
+                    feed.dirty.discard(state.visit_id)
+                else:
+                    feed.dirty.add(state.visit_id)
+
+    def flush(self, now: float) -> None:
+        for site_id, feed in self._feeds.items():
+            if not feed.dirty and not feed.removed:
+                continue
+            upserts = []
+            for visit_id in feed.dirty:
+                state = self.state.get(site_id, visit_id)
+                if state is None:
+                    continue
+                summary = visit_summary(state, now, self.rules)
+                fingerprint = _fingerprint(summary)
+                if feed.fingerprints.get(visit_id) != fingerprint:
+                    feed.fingerprints[visit_id] = fingerprint
+                    upserts.append(summary)
+            removed = sorted(feed.removed)
+            for visit_id in removed:
+                feed.fingerprints.pop(visit_id, None)
+            feed.dirty.clear()
+            feed.removed.clear()
+            if not upserts and not removed:
+                continue
+            feed.seq += 1
+            frame = json.dumps(
+                {"type": "delta", "seq": feed.seq, "upsert": upserts, "remove": removed}
+            )
+            feed.deltas.append((feed.seq, frame))
+            for queue in list(feed.subscribers):
+                if queue.qsize() >= SUBSCRIBER_BACKLOG:
+                    # a console this far behind resumes from its last sequence instead
+                    feed.subscribers.discard(queue)
+                    queue.put_nowait(None)
+                else:
+                    queue.put_nowait(frame)
+
+    def _feed(self, site_id: str) -> _SiteFeed:
+        feed = self._feeds.get(site_id)
+        if feed is None:
+            feed = self._feeds[site_id] = _SiteFeed(seq=self._seq_origin)
+        return feed
+
+
+_VOLATILE = ("time_on_site", "time_on_page")
+
+
+def _fingerprint(summary: dict[str, Any]) -> str:
+    """What counts as a change worth a delta; the clock ticking does not (consoles count it)."""
+    return json.dumps({k: v for k, v in summary.items() if k not in _VOLATILE}, sort_keys=True)

@@ -1,0 +1,232 @@
+"""Sites, associates and console sessions: who may see what."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from salon.core.clock import as_utc, utcnow
+from salon.core.errors import ApiError
+from salon.core.ids import new_id, new_site_key, new_site_secret, new_token
+from salon.db.engine import Database
+from salon.identity.models import Associate, AssociateSite, LoginSession, Site
+
+Role = Literal["associate", "supervisor", "admin"]
+ROLES: tuple[Role, ...] = ("associate", "supervisor", "admin")
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    id: str
+    name: str
+    key: str
+    secret: str
+    allowed_origins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated associate behind a request or socket."""
+
+    associate_id: str
+    name: str
+    email: str
+    role: Role
+    site_ids: frozenset[str]
+    session_id: str
+    csrf_token: str
+
+    def public(self) -> dict[str, str]:
+        return {"id": self.associate_id, "name": self.name, "email": self.email, "role": self.role}
+
+
+def _site_info(site: Site) -> SiteInfo:
+    return SiteInfo(site.id, site.name, site.key, site.secret, tuple(site.allowed_origins))
+
+
+async def create_site(
+    db: Database, name: str, allowed_origins: list[str], key: str | None = None,
+    secret: str | None = None,
+) -> SiteInfo:
+    site = Site(
+        id=new_id(), name=name, key=key or new_site_key(), secret=secret or new_site_secret(),
+        allowed_origins=[o.rstrip("/") for o in allowed_origins], settings={},
+    )
+    async with db.writer() as session:
+        session.add(site)
+    return _site_info(site)
+
+
+class SiteDirectory:
+    """Site lookups by public key, cached: the widget hits this on every batch."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._by_key: dict[str, SiteInfo] = {}
+
+    async def by_key(self, key: str) -> SiteInfo | None:
+        cached = self._by_key.get(key)
+        if cached is not None:
+            return cached
+        async with self._db.reader() as session:
+            site = await session.scalar(select(Site).where(Site.key == key))
+        if site is None:
+            return None
+        info = _site_info(site)
+        self._by_key[key] = info
+        return info
+
+    async def by_id(self, site_id: str) -> SiteInfo | None:
+        async with self._db.reader() as session:
+            site = await session.get(Site, site_id)
+        return _site_info(site) if site else None
+
+    async def all(self) -> list[SiteInfo]:
+        async with self._db.reader() as session:
+            return [_site_info(s) for s in (await session.scalars(select(Site))).all()]
+
+
+async def create_associate(
+    db: Database, email: str, name: str, password: str, role: Role, site_ids: list[str]
+) -> str:
+    if role not in ROLES:
+        raise ApiError(422, "invalid", f"role must be one of {', '.join(ROLES)}", field="role")
+    if len(password) < 8:
+        raise ApiError(422, "invalid", "password must have at least 8 characters", "password")
+    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    associate_id = new_id()
+    async with db.writer() as session:
+        taken = await session.scalar(select(Associate.id).where(Associate.email == email.lower()))
+        if taken:
+            raise ApiError(409, "conflict", f"an associate with e-mail {email} exists", "email")
+        session.add(
+            Associate(id=associate_id, email=email.lower(), name=name,
+                      password_hash=password_hash, role=role, active=True)
+        )
+        await session.flush()
+        for site_id in site_ids:
+            session.add(AssociateSite(associate_id=associate_id, site_id=site_id))
+    return associate_id
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def login(db: Database, email: str, password: str, hours: int) -> tuple[str, Actor]:
+    """Checks the password (argon2, off the event loop); returns the session token and actor."""
+    async with db.reader() as session:
+        associate = await session.scalar(
+            select(Associate).where(Associate.email == email.lower(), Associate.active.is_(True))
+        )
+    stored = associate.password_hash if associate else _DUMMY_HASH
+    ok = await asyncio.to_thread(_verify, stored, password)
+    if associate is None or not ok:
+        raise ApiError(401, "bad_credentials", "e-mail or password is not correct")
+    token, csrf = new_token(), new_token()
+    login_session = LoginSession(
+        id=new_id(), token_hash=_hash_token(token), associate_id=associate.id, csrf_token=csrf,
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
+    async with db.writer() as session:
+        session.add(login_session)
+        actor = await _actor(session, login_session)
+    assert actor is not None
+    return token, actor
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
+
+
+async def actor_for_token(db: Database, token: str | None) -> Actor | None:
+    """The live actor for a session cookie, or None when missing, expired, revoked or removed."""
+    if not token or len(token) > 128:
+        return None
+    async with db.reader() as session:
+        login_session = await session.scalar(
+            select(LoginSession).where(LoginSession.token_hash == _hash_token(token))
+        )
+        if login_session is None or login_session.revoked_at is not None:
+            return None
+        if as_utc(login_session.expires_at) <= utcnow():
+            return None
+        return await _actor(session, login_session)
+
+
+async def _actor(session: AsyncSession, login_session: LoginSession) -> Actor | None:
+    associate = await session.get(Associate, login_session.associate_id)
+    if associate is None or not associate.active:
+        return None
+    site_ids = (
+        await session.scalars(
+            select(AssociateSite.site_id).where(AssociateSite.associate_id == associate.id)
+        )
+    ).all()
+    role: Role = associate.role if associate.role in ROLES else "associate"  # type: ignore[assignment]
+    return Actor(
+        associate_id=associate.id, name=associate.name, email=associate.email, role=role,
+        site_ids=frozenset(site_ids), session_id=login_session.id,
+        csrf_token=login_session.csrf_token,
+    )
+
+
+async def logout(db: Database, session_id: str) -> None:
+    async with db.writer() as session:
+        await session.execute(
+            update(LoginSession).where(LoginSession.id == session_id).values(revoked_at=utcnow())
+        )
+
+
+async def sites_for(db: Database, actor: Actor) -> list[SiteInfo]:
+    async with db.reader() as session:
+        sites = (
+            await session.scalars(select(Site).where(Site.id.in_(actor.site_ids)).order_by(Site.name))
+        ).all()
+    return [_site_info(s) for s in sites]
+
+
+def access_site(actor: Actor, site_id: str) -> None:
+    """The one check for site scope: 404, as if the site did not exist, when not a member."""
+    if site_id not in actor.site_ids:
+        raise ApiError(404, "not_found", "site not found")
+
+
+class RateLimiter:
+    """A sliding-window counter per key (in-process; a later issue shares it through Redis)."""
+
+    def __init__(self, limit: int, window_seconds: float) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def retry_after(self, key: str) -> int:
+        """Seconds until `key` may try again; 0 when allowed now."""
+        hits = self._hits[key]
+        now = time.monotonic()
+        while hits and hits[0] <= now - self.window:
+            hits.popleft()
+        if len(hits) < self.limit:
+            return 0
+        return max(1, int(hits[0] + self.window - now) + 1)
+
+    def hit(self, key: str) -> None:
+        self._hits[key].append(time.monotonic())

@@ -1,0 +1,67 @@
+"""POST /api/track: the widget's only way in."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+
+from salon.core.errors import ApiError, describe_validation_error
+from salon.tracking.schemas import EVENT_TYPES, TrackBatch, TrackResult
+from salon.tracking.service import ClientInfo
+from salon.web.services import client_ip, services
+
+router = APIRouter(tags=["tracking"])
+
+ACCEPTED_TYPES = ("application/json", "text/plain")
+
+
+@router.options("/api/track", include_in_schema=False)
+async def track_preflight(request: Request) -> Response:
+    origin = request.headers.get("origin")
+    headers = {"Access-Control-Allow-Methods": "POST", "Access-Control-Max-Age": "600",
+               "Access-Control-Allow-Headers": "Content-Type", "Vary": "Origin"}
+    if origin:
+        headers["Access-Control-Allow-Origin"] = origin  # the POST itself checks the site's list
+    return Response(status_code=204, headers=headers)
+
+
+@router.post("/api/track", response_model=TrackResult)
+async def track(request: Request, response: Response) -> TrackResult:
+    """Ingest one batch from the widget (JSON, or text/plain from sendBeacon)."""
+    svc = services(request)
+    limit = svc.settings.track_max_body_bytes
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ACCEPTED_TYPES:
+        raise ApiError(415, "unsupported_media_type", "send the batch as application/json")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(limit)
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
+    try:
+        batch = TrackBatch.model_validate(raw)
+    except ValidationError as exc:
+        raise describe_validation_error(exc, EVENT_TYPES) from exc
+    origin = request.headers.get("origin")
+    result = await svc.ingestor.ingest(
+        batch,
+        ClientInfo(ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
+                   origin=origin),
+    )
+    if origin:  # ingest refused any origin the site does not allow
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return result
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "too_large", f"the batch is larger than {limit // 1024} KiB")

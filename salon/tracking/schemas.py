@@ -1,0 +1,150 @@
+"""What the widget may send: typed events, validated before anything touches the database."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HexId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+ClientEventId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ProductId = Annotated[str, Field(min_length=1, max_length=64)]
+Url = Annotated[str, Field(max_length=2048)]
+Money = Annotated[float, Field(ge=0, le=10_000_000)]
+
+PageType = Literal[
+    "home", "category", "product", "search", "cart", "checkout", "confirmation", "account",
+    "info", "other",
+]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: ClientEventId
+    ts: Annotated[int, Field(ge=0, le=10**14)] | None = None
+
+
+class PageView(_Event):
+    type: Literal["page_view"]
+    url: Url
+    title: Annotated[str, Field(max_length=300)] = ""
+    referrer: Url = ""
+    page_type: PageType = "other"
+
+
+class ProductView(_Event):
+    type: Literal["product_view"]
+    product_id: ProductId
+    name: Annotated[str, Field(max_length=200)] = ""
+    price: Money | None = None
+    category: Annotated[str, Field(max_length=100)] = ""
+
+
+class VariantSelect(_Event):
+    type: Literal["variant_select"]
+    product_id: ProductId
+    attribute: Annotated[str, Field(min_length=1, max_length=32)]
+    value: Annotated[str, Field(max_length=64)]
+    variant_id: Annotated[str, Field(max_length=64)] | None = None
+
+
+class _CartChange(_Event):
+    product_id: ProductId
+    variant_id: Annotated[str, Field(max_length=64)] | None = None
+    name: Annotated[str, Field(max_length=200)] = ""
+    price: Money
+    quantity: Annotated[int, Field(ge=1, le=99)] = 1
+
+
+class AddToCart(_CartChange):
+    type: Literal["add_to_cart"]
+
+
+class RemoveFromCart(_CartChange):
+    type: Literal["remove_from_cart"]
+
+
+class WishlistAdd(_Event):
+    type: Literal["wishlist_add"]
+    product_id: ProductId
+    name: Annotated[str, Field(max_length=200)] = ""
+
+
+class Search(_Event):
+    type: Literal["search"]
+    query: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class CheckoutStep(_Event):
+    type: Literal["checkout_step"]
+    step: Annotated[int, Field(ge=1, le=10)]
+    name: Annotated[str, Field(max_length=32)] = ""
+
+
+class Purchase(_Event):
+    type: Literal["purchase"]
+    order_id: Annotated[str, Field(min_length=1, max_length=64)]
+    total: Money
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+
+
+class PointerSpeed(_Event):
+    type: Literal["pointer_speed"]
+    speed: Annotated[float, Field(ge=0, le=100_000)]
+
+
+class Idle(_Event):
+    type: Literal["idle"]
+    seconds: Annotated[int, Field(ge=0, le=86_400)]
+
+
+class TabHidden(_Event):
+    type: Literal["tab_hidden"]
+    hidden: bool
+
+
+class RageClick(_Event):
+    type: Literal["rage_click"]
+    clicks: Annotated[int, Field(ge=3, le=100)]
+    target: Annotated[str, Field(max_length=200)] = ""
+
+
+class Heartbeat(_Event):
+    type: Literal["heartbeat"]
+
+
+TrackedEvent = Annotated[
+    PageView | ProductView | VariantSelect | AddToCart | RemoveFromCart | WishlistAdd | Search
+    | CheckoutStep | Purchase | PointerSpeed | Idle | TabHidden | RageClick | Heartbeat,
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: tuple[str, ...] = (
+    "page_view", "product_view", "variant_select", "add_to_cart", "remove_from_cart",
+    "wishlist_add", "search", "checkout_step", "purchase", "pointer_speed", "idle", "tab_hidden",
+    "rage_click", "heartbeat",
+)
+
+
+class Identity(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    customer_id: Annotated[str, Field(min_length=1, max_length=64)]
+    signature: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class TrackBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    site_key: Annotated[str, Field(min_length=1, max_length=64)]
+    visitor_id: HexId
+    visit_id: HexId
+    identity: Identity | None = None
+    events: Annotated[list[TrackedEvent], Field(min_length=1, max_length=100)]
+
+
+class TrackResult(BaseModel):
+    accepted: int
+    duplicates: int
+    visit: str

@@ -1,0 +1,111 @@
+"""App assembly: services, routes, static assets and the floor's background loop."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from salon.config import Settings, get_settings
+from salon.core.bus import InMemoryBus
+from salon.core.errors import install_error_handlers
+from salon.db.engine import Database
+from salon.floor import routes as floor_routes
+from salon.floor.avatar import FloorRules
+from salon.floor.live import LiveFloor
+from salon.floor.service import customer_lookup, rebuild
+from salon.identity import routes as identity_routes
+from salon.identity.service import RateLimiter, SiteDirectory
+from salon.tracking import routes as tracking_routes
+from salon.tracking.service import Ingestor
+from salon.web.security import SecurityHeaders
+from salon.web.services import Services
+
+STATIC = Path(__file__).parent / "static"
+DEMO_SITE_KEY = "pk_demo_maison_aurel"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    site_key: str
+    site_secret: str
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        bus = InMemoryBus()
+        sites = SiteDirectory(db)
+        rules = FloorRules(
+            stalled_checkout_seconds=settings.stalled_checkout_seconds,
+            high_value_cart=settings.high_value_cart,
+            high_value_customer=settings.high_value_customer,
+        )
+        floor = LiveFloor(
+            bus, rules, settings.floor_active_seconds, settings.floor_flush_ms,
+            customer_lookup(db),
+        )
+        app.state.services = Services(
+            settings=settings, db=db, bus=bus, sites=sites, ingestor=Ingestor(db, bus, sites),
+            floor=floor, login_limiter=RateLimiter(settings.login_attempts_per_5min, 300),
+        )
+        await bus.start()
+        restored = await rebuild(db, floor)
+        log.info("floor rebuilt with %d live visits", restored)
+        demo_site = await sites.by_key(DEMO_SITE_KEY)
+        app.state.demo = DemoContext(demo_site.key, demo_site.secret) if demo_site else None
+        floor.start()
+        try:
+            yield
+        finally:
+            await floor.stop()
+            await bus.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title="Salon", version="0.1.0", lifespan=lifespan,
+        description="The live shop floor: tracking, floor feed and console API.",
+    )
+    app.state.demo = None
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    app.include_router(tracking_routes.router)
+    app.include_router(identity_routes.router)
+    app.include_router(floor_routes.router)
+    if settings.demo:
+        from salon.demo import storefront
+
+        app.include_router(storefront.router)
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget() -> FileResponse:
+        return FileResponse(
+            STATIC / "widget.js", media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=300",
+                     "Cross-Origin-Resource-Policy": "cross-origin"},
+        )
+
+    @app.get("/console", include_in_schema=False)
+    async def console() -> FileResponse:
+        return FileResponse(STATIC / "console" / "index.html", headers={"Cache-Control": "no-store"})
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/shop" if settings.demo else "/console")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

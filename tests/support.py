@@ -1,0 +1,187 @@
+"""Test support: real servers on loopback, fresh databases, and factories for the public API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+
+from salon.config import Settings
+from salon.db.engine import Database
+from salon.db.migrate import upgrade
+from salon.identity.service import SiteInfo, create_associate, create_site
+from salon.web.app import create_app
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02) -> Any:
+    """Poll until `condition()` is truthy; fail with a clear message after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+async def async_wait_for(
+    condition: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02
+) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, tmp_dir: str) -> Iterator[str]:
+    """A migrated, empty database of `kind` (sqlite or postgresql); dropped afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_dir}/salon-{secrets.token_hex(4)}.db"
+        upgrade(url)
+        yield url
+        return
+    import asyncpg
+
+    name = f"salon_t_{secrets.token_hex(6)}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass
+class LiveServer:
+    """Salon served by uvicorn in a thread on a loopback port: real HTTP and WebSockets."""
+
+    settings: Settings
+    base_url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+    _counter: Iterator[int] = field(default_factory=itertools.count)
+
+    @classmethod
+    def start(cls, database_url: str, **overrides: Any) -> LiveServer:
+        port = free_port()
+        settings = Settings(
+            database_url=database_url, host="127.0.0.1", port=port, floor_flush_ms=50,
+            **overrides,
+        )
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_level="warning",
+            ws_max_size=64 * 1024, lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        live = cls(settings, f"http://127.0.0.1:{port}", server, thread)
+        wait_for(live._healthy, timeout=20)
+        return live
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+    def run(self, coro_factory: Callable[[Database], Any]) -> Any:
+        """Run service code against this server's database from the test thread."""
+
+        async def go() -> Any:
+            db = Database(self.settings.database_url)
+            try:
+                return await coro_factory(db)
+            finally:
+                await db.dispose()
+
+        return asyncio.run(go())
+
+    def make_site(self, origins: list[str] | None = None, name: str = "Test shop") -> SiteInfo:
+        origins = origins if origins is not None else ["https://shop.example"]
+        site: SiteInfo = self.run(lambda db: create_site(db, name, origins))
+        return site
+
+    def make_associate(self, sites: list[SiteInfo], role: str = "associate") -> str:
+        email = f"assoc{secrets.token_hex(4)}@example.com"
+        self.run(lambda db: create_associate(
+            db, email, "Nick Tester", PASSWORD, role, [s.id for s in sites]  # type: ignore[arg-type]
+        ))
+        return email
+
+    def login(self, email: str) -> tuple[httpx.Client, str]:
+        client = httpx.Client(base_url=self.base_url, timeout=10)
+        answer = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        return client, str(answer.json()["csrf_token"])
+
+
+_ids = itertools.count()
+
+
+def hex_id() -> str:
+    return secrets.token_hex(16)
+
+
+def event(kind: str, **fields: Any) -> dict[str, Any]:
+    """A widget event with a fresh client event id."""
+    return {"id": f"ev{next(_ids):06d}{secrets.token_hex(4)}", "type": kind,
+            "ts": int(time.time() * 1000), **fields}
+
+
+def batch(site: SiteInfo, events: list[dict[str, Any]], visitor: str | None = None,
+          visit: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"site_key": site.key, "visitor_id": visitor or hex_id(), "visit_id": visit or hex_id(),
+            "events": events, **extra}
+
+
+def shopping_events(product: str = "P100", price: float = 1450.0) -> list[dict[str, Any]]:
+    return [
+        event("page_view", url=f"https://shop.example/p/{product}", title="Aurel tote",
+              page_type="product"),
+        event("product_view", product_id=product, name="Aurel tote", price=price,
+              category="handbags"),
+        event("variant_select", product_id=product, attribute="colour", value="Black"),
+        event("add_to_cart", product_id=product, variant_id=f"{product}-BLK", name="Aurel tote",
+              price=price, quantity=1),
+    ]
