@@ -95,7 +95,7 @@ class LiveServer:
     base_url: str
     server: uvicorn.Server
     thread: threading.Thread
-    _counter: Iterator[int] = field(default_factory=itertools.count)
+    clients: list[httpx.Client] = field(default_factory=list)
 
     @classmethod
     def start(cls, database_url: str, **overrides: Any) -> LiveServer:
@@ -122,6 +122,8 @@ class LiveServer:
             return False
 
     def stop(self) -> None:
+        for client in self.clients:
+            client.close()
         self.server.should_exit = True
         self.thread.join(timeout=15)
 
@@ -151,6 +153,7 @@ class LiveServer:
 
     def login(self, email: str) -> tuple[httpx.Client, str]:
         client = httpx.Client(base_url=self.base_url, timeout=10)
+        self.clients.append(client)
         answer = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
         assert answer.status_code == 200, answer.text
         return client, str(answer.json()["csrf_token"])
