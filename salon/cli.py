@@ -184,3 +184,7 @@ def simulate(
 
     raise typer.Exit(main(["--url", url, "--site-key", site_key, "--shoppers", str(shoppers),
                            "--speed", str(speed)]))
+
+
+if __name__ == "__main__":
+    app()

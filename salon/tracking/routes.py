@@ -27,9 +27,31 @@ async def track_preflight(request: Request) -> Response:
     return Response(status_code=204, headers=headers)
 
 
+def _cors(origin: str | None) -> dict[str, str]:
+    """Every answer, errors too, is readable by the widget so it can tell retry from give-up.
+
+    CORS is not the guard here: the ingest checks the Origin against the site's allow-list.
+    """
+    if not origin:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": "Retry-After",
+            "Vary": "Origin"}
+
+
 @router.post("/api/track", response_model=TrackResult)
 async def track(request: Request, response: Response) -> TrackResult:
     """Ingest one batch from the widget (JSON, or text/plain from sendBeacon)."""
+    cors = _cors(request.headers.get("origin"))
+    try:
+        result = await _track(request)
+    except ApiError as exc:
+        exc.headers = {**(exc.headers or {}), **cors}
+        raise
+    response.headers.update(cors)
+    return result
+
+
+async def _track(request: Request) -> TrackResult:
     svc = services(request)
     limit = svc.settings.track_max_body_bytes
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -51,16 +73,11 @@ async def track(request: Request, response: Response) -> TrackResult:
         batch = TrackBatch.model_validate(raw)
     except ValidationError as exc:
         raise describe_validation_error(exc, EVENT_TYPES) from exc
-    origin = request.headers.get("origin")
-    result = await svc.ingestor.ingest(
+    return await svc.ingestor.ingest(
         batch,
         ClientInfo(ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
-                   origin=origin),
+                   origin=request.headers.get("origin")),
     )
-    if origin:  # ingest refused any origin the site does not allow
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Vary"] = "Origin"
-    return result
 
 
 def _too_large(limit: int) -> ApiError:

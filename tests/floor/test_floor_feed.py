@@ -19,12 +19,13 @@ from tests.support import LiveServer, batch, event, hex_id, shopping_events
 
 @contextmanager
 def floor_socket(
-    server: LiveServer, client: httpx.Client | None, origin: str | None = None
+    base_url: str, client: httpx.Client | None, origin: str | None = None
 ) -> Iterator[ClientConnection]:
-    headers = {"Origin": origin or server.base_url}
+    """A console's socket: the browser sends the page's Origin and the session cookie."""
+    headers = {"Origin": origin or base_url}
     if client is not None:
         headers["Cookie"] = f"salon_session={client.cookies['salon_session']}"
-    url = server.base_url.replace("http", "ws") + "/ws/floor"
+    url = base_url.replace("http", "ws") + "/ws/floor"
     with connect(url, additional_headers=headers, open_timeout=5) as socket:
         yield socket
 
@@ -69,7 +70,7 @@ def test_snapshot_then_live_deltas_with_avatar(
     server: LiveServer, shop: tuple[SiteInfo, httpx.Client, str]
 ) -> None:
     site, client, csrf = shop
-    with floor_socket(server, client) as socket:
+    with floor_socket(server.base_url, client) as socket:
         hello(socket, csrf, site)
         snapshot = receive(socket)
         assert snapshot["type"] == "snapshot" and snapshot["resync"] is False
@@ -88,7 +89,7 @@ def test_resume_replays_missed_deltas_and_stale_sequences_resync(
 ) -> None:
     site, client, csrf = shop
     visitor, visit = hex_id(), hex_id()
-    with floor_socket(server, client) as socket:
+    with floor_socket(server.base_url, client) as socket:
         hello(socket, csrf, site)
         receive(socket)
         visit_id = track(server, batch(site, shopping_events(), visitor=visitor, visit=visit))
@@ -96,7 +97,7 @@ def test_resume_replays_missed_deltas_and_stale_sequences_resync(
     # while disconnected, the shopper searches for a gift
     track(server, batch(site, [event("search", query="anniversary gift for her")],
                         visitor=visitor, visit=visit))
-    with floor_socket(server, client) as socket:
+    with floor_socket(server.base_url, client) as socket:
         hello(socket, csrf, site, last_seq=last_seq)
         frame = receive(socket)
         assert frame["type"] == "delta" and frame["seq"] == last_seq + 1
@@ -104,7 +105,7 @@ def test_resume_replays_missed_deltas_and_stale_sequences_resync(
             u["id"] == visit_id and u["avatar"]["gift"] for u in frame["upsert"]
         ) else (frame["seq"], next(u for u in frame["upsert"] if u["id"] == visit_id))
         assert "gift" in summary["avatar"]["tags"]
-    with floor_socket(server, client) as socket:
+    with floor_socket(server.base_url, client) as socket:
         hello(socket, csrf, site, last_seq=1)  # long gone
         frame = receive(socket)
         assert frame["type"] == "snapshot" and frame["resync"] is True
@@ -136,7 +137,7 @@ def test_other_sites_are_invisible(server: LiveServer, shop: tuple[SiteInfo, htt
     assert answer.status_code == 404
     # the same visit id under the associate's own site does not exist either
     assert client.get(f"/api/sites/{site.id}/visits/{visit_id}").status_code == 404
-    with floor_socket(server, client) as socket:
+    with floor_socket(server.base_url, client) as socket:
         hello(socket, csrf, other)
         frame = receive(socket)
         assert frame == {"type": "error", "code": "not_found", "message": "site not found"}
@@ -149,13 +150,13 @@ def test_socket_refuses_foreign_origin_missing_session_and_bad_csrf(
 ) -> None:
     site, client, _ = shop
     with pytest.raises(InvalidStatus) as foreign:
-        with floor_socket(server, client, origin="https://evil.example"):
+        with floor_socket(server.base_url, client, origin="https://evil.example"):
             pass
     assert foreign.value.response.status_code == 403
     with pytest.raises(InvalidStatus):
-        with floor_socket(server, None):
+        with floor_socket(server.base_url, None):
             pass
-    with floor_socket(server, client) as socket:
+    with floor_socket(server.base_url, client) as socket:
         hello(socket, "forged", site)
         assert receive(socket)["code"] == "csrf"
 
@@ -163,7 +164,7 @@ def test_socket_refuses_foreign_origin_missing_session_and_bad_csrf(
 def test_logout_closes_open_sockets(server: LiveServer) -> None:
     site = server.make_site()
     client, csrf = server.login(server.make_associate([site]))
-    with floor_socket(server, client) as socket:
+    with floor_socket(server.base_url, client) as socket:
         hello(socket, csrf, site)
         assert receive(socket)["type"] == "snapshot"
         assert client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
