@@ -28,8 +28,13 @@ def _serve(host: str, port: int) -> None:
     import uvicorn
 
     uvicorn.run(
-        "salon.web.app:create_app", factory=True, host=host, port=port, ws_max_size=64 * 1024,
-        proxy_headers=True, log_level=os.environ.get("SALON_LOG_LEVEL", "info"),
+        "salon.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        ws_max_size=64 * 1024,
+        proxy_headers=True,
+        log_level=os.environ.get("SALON_LOG_LEVEL", "info"),
         access_log=False,
     )
 
@@ -108,7 +113,12 @@ def associate_create(
                     raise typer.BadParameter(f"no site with key {key}")
                 site_ids.append(info.id)
             associate_id = await create_associate(
-                db, email, name, password, role, site_ids  # type: ignore[arg-type]
+                db,
+                email,
+                name,
+                password,
+                role,
+                site_ids,
             )
         finally:
             await db.dispose()
@@ -159,8 +169,17 @@ def demo(
     if count > 0:
         env = {**os.environ, "SALON_SIMULATOR_SITE_SECRET": site_secret}
         simulator = subprocess.Popen(
-            [sys.executable, "-m", "salon.demo.simulator", "--url", settings.base_url,
-             "--site-key", site_key, "--shoppers", str(count)],
+            [
+                sys.executable,
+                "-m",
+                "salon.demo.simulator",
+                "--url",
+                settings.base_url,
+                "--site-key",
+                site_key,
+                "--shoppers",
+                str(count),
+            ],
             env=env,
         )
         console.print(f"Simulating {count} shoppers")
@@ -182,8 +201,20 @@ def simulate(
     """Drive simulated shoppers (site secret from SALON_SIMULATOR_SITE_SECRET)."""
     from salon.demo.simulator import main
 
-    raise typer.Exit(main(["--url", url, "--site-key", site_key, "--shoppers", str(shoppers),
-                           "--speed", str(speed)]))
+    raise typer.Exit(
+        main(
+            [
+                "--url",
+                url,
+                "--site-key",
+                site_key,
+                "--shoppers",
+                str(shoppers),
+                "--speed",
+                str(speed),
+            ]
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -101,12 +101,19 @@ class LiveServer:
     def start(cls, database_url: str, **overrides: Any) -> LiveServer:
         port = free_port()
         settings = Settings(
-            database_url=database_url, host="127.0.0.1", port=port, floor_flush_ms=50,
+            database_url=database_url,
+            host="127.0.0.1",
+            port=port,
+            floor_flush_ms=50,
             **overrides,
         )
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-            ws_max_size=64 * 1024, lifespan="on",
+            create_app(settings),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws_max_size=64 * 1024,
+            lifespan="on",
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
@@ -146,9 +153,16 @@ class LiveServer:
 
     def make_associate(self, sites: list[SiteInfo], role: str = "associate") -> str:
         email = f"assoc{secrets.token_hex(4)}@example.com"
-        self.run(lambda db: create_associate(
-            db, email, "Nick Tester", PASSWORD, role, [s.id for s in sites]  # type: ignore[arg-type]
-        ))
+        self.run(
+            lambda db: create_associate(
+                db,
+                email,
+                "Nick Tester",
+                PASSWORD,
+                role,
+                [s.id for s in sites],
+            )
+        )
         return email
 
     def login(self, email: str) -> tuple[httpx.Client, str]:
@@ -168,23 +182,48 @@ def hex_id() -> str:
 
 def event(kind: str, **fields: Any) -> dict[str, Any]:
     """A widget event with a fresh client event id."""
-    return {"id": f"ev{next(_ids):06d}{secrets.token_hex(4)}", "type": kind,
-            "ts": int(time.time() * 1000), **fields}
+    return {
+        "id": f"ev{next(_ids):06d}{secrets.token_hex(4)}",
+        "type": kind,
+        "ts": int(time.time() * 1000),
+        **fields,
+    }
 
 
-def batch(site: SiteInfo, events: list[dict[str, Any]], visitor: str | None = None,
-          visit: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"site_key": site.key, "visitor_id": visitor or hex_id(), "visit_id": visit or hex_id(),
-            "events": events, **extra}
+def batch(
+    site: SiteInfo,
+    events: list[dict[str, Any]],
+    visitor: str | None = None,
+    visit: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "site_key": site.key,
+        "visitor_id": visitor or hex_id(),
+        "visit_id": visit or hex_id(),
+        "events": events,
+        **extra,
+    }
 
 
 def shopping_events(product: str = "P100", price: float = 1450.0) -> list[dict[str, Any]]:
     return [
-        event("page_view", url=f"https://shop.example/p/{product}", title="Aurel tote",
-              page_type="product"),
-        event("product_view", product_id=product, name="Aurel tote", price=price,
-              category="handbags"),
+        event(
+            "page_view",
+            url=f"https://shop.example/p/{product}",
+            title="Aurel tote",
+            page_type="product",
+        ),
+        event(
+            "product_view", product_id=product, name="Aurel tote", price=price, category="handbags"
+        ),
         event("variant_select", product_id=product, attribute="colour", value="Black"),
-        event("add_to_cart", product_id=product, variant_id=f"{product}-BLK", name="Aurel tote",
-              price=price, quantity=1),
+        event(
+            "add_to_cart",
+            product_id=product,
+            variant_id=f"{product}-BLK",
+            name="Aurel tote",
+            price=price,
+            quantity=1,
+        ),
     ]

@@ -12,8 +12,14 @@ from salon.core.ids import new_id
 
 
 async def upsert_product(
-    session: AsyncSession, site_id: str, external_id: str, name: str, category: str,
-    price: Decimal, description: str, image: str,
+    session: AsyncSession,
+    site_id: str,
+    external_id: str,
+    name: str,
+    category: str,
+    price: Decimal,
+    description: str,
+    image: str,
     variants: list[tuple[str, str, str, int]],
 ) -> str:
     """Idempotent by the store's product id; `variants` are (id, colour, size, stock)."""
@@ -21,8 +27,16 @@ async def upsert_product(
         select(Product).where(Product.site_id == site_id, Product.external_id == external_id)
     )
     if product is None:
-        product = Product(id=new_id(), site_id=site_id, external_id=external_id, name=name,
-                          category=category, price=price, description=description, image=image)
+        product = Product(
+            id=new_id(),
+            site_id=site_id,
+            external_id=external_id,
+            name=name,
+            category=category,
+            price=price,
+            description=description,
+            image=image,
+        )
         session.add(product)
         await session.flush()
     else:
@@ -35,8 +49,16 @@ async def upsert_product(
     for variant_id, colour, size, stock in variants:
         variant = known.get(variant_id)
         if variant is None:
-            session.add(Variant(id=new_id(), product_id=product.id, external_id=variant_id,
-                                colour=colour, size=size, stock=stock))
+            session.add(
+                Variant(
+                    id=new_id(),
+                    product_id=product.id,
+                    external_id=variant_id,
+                    colour=colour,
+                    size=size,
+                    stock=stock,
+                )
+            )
         else:
             variant.colour, variant.size, variant.stock = colour, size, stock
     return product.id

@@ -59,9 +59,7 @@ def describe_validation_error(
 ) -> ApiError:
     """The first problem, with its path; `union_tags` are discriminator values to leave out."""
     first = exc.errors()[0]
-    loc = tuple(
-        p for p in first.get("loc", ()) if not _is_union_tag(p) and p not in union_tags
-    )
+    loc = tuple(p for p in first.get("loc", ()) if not _is_union_tag(p) and p not in union_tags)
     path = field_path(loc)
     message = str(first.get("msg", "invalid value"))
     return ApiError(422, "invalid", f"{path or 'body'}: {message}", field=path or None)
@@ -76,7 +74,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_api_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.field), status_code=exc.status,
+            error_body(exc.code, exc.message, exc.field),
+            status_code=exc.status,
             headers=exc.headers,
         )
 
@@ -91,7 +90,8 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, "http_error"
         )
         return JSONResponse(
-            error_body(code, str(exc.detail)), status_code=exc.status_code,
+            error_body(code, str(exc.detail)),
+            status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
 

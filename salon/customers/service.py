@@ -94,16 +94,24 @@ async def record_order(
     computed = sum((price * qty for _, _, qty, price in lines), Decimal(0))
     session.add(
         Order(
-            id=order_id, site_id=site_id, customer_id=customer_id, external_id=external_id,
-            placed_at=placed_at, total=total if total is not None else computed,
-            currency=currency, source=source,
+            id=order_id,
+            site_id=site_id,
+            customer_id=customer_id,
+            external_id=external_id,
+            placed_at=placed_at,
+            total=total if total is not None else computed,
+            currency=currency,
+            source=source,
         )
     )
     await session.flush()
     for product_id, name, qty, price in lines:
         session.add(
             OrderLine(
-                order_id=order_id, product_external_id=product_id, name=name, quantity=qty,
+                order_id=order_id,
+                product_external_id=product_id,
+                name=name,
+                quantity=qty,
                 unit_price=price,
             )
         )
@@ -118,16 +126,21 @@ async def customer_profile(
         return None
     ltv, count, last = (
         await session.execute(
-            select(func.coalesce(func.sum(Order.total), 0), func.count(Order.id),
-                   func.max(Order.placed_at)).where(Order.customer_id == customer_id)
+            select(
+                func.coalesce(func.sum(Order.total), 0),
+                func.count(Order.id),
+                func.max(Order.placed_at),
+            ).where(Order.customer_id == customer_id)
         )
     ).one()
     orders: list[OrderSummary] = []
     if with_orders:
         rows = (
             await session.scalars(
-                select(Order).where(Order.customer_id == customer_id)
-                .order_by(Order.placed_at.desc()).limit(with_orders)
+                select(Order)
+                .where(Order.customer_id == customer_id)
+                .order_by(Order.placed_at.desc())
+                .limit(with_orders)
             )
         ).all()
         for order in rows:
@@ -136,17 +149,29 @@ async def customer_profile(
             ).all()
             orders.append(
                 OrderSummary(
-                    id=order.external_id, placed_at=as_utc(order.placed_at),
-                    total=float(order.total), currency=order.currency,
+                    id=order.external_id,
+                    placed_at=as_utc(order.placed_at),
+                    total=float(order.total),
+                    currency=order.currency,
                     items=[
-                        {"product_id": line.product_external_id, "name": line.name,
-                         "quantity": line.quantity, "price": float(line.unit_price)}
+                        {
+                            "product_id": line.product_external_id,
+                            "name": line.name,
+                            "quantity": line.quantity,
+                            "price": float(line.unit_price),
+                        }
                         for line in lines
                     ],
                 )
             )
     return CustomerProfile(
-        id=customer.id, external_id=customer.external_id, name=customer.name,
-        email=customer.email, tier=customer.loyalty_tier, lifetime_value=float(ltv),
-        order_count=int(count), last_order_at=as_utc(last) if last else None, orders=orders,
+        id=customer.id,
+        external_id=customer.external_id,
+        name=customer.name,
+        email=customer.email,
+        tier=customer.loyalty_tier,
+        lifetime_value=float(ltv),
+        order_count=int(count),
+        last_order_at=as_utc(last) if last else None,
+        orders=orders,
     )

@@ -48,13 +48,23 @@ async def seed_demo(db: Database, origins: list[str]) -> SiteInfo:
     async with db.writer() as session:
         for product in store_data.PRODUCTS:
             await upsert_product(
-                session, site.id, product.product_id, product.name, product.category,
-                prices[product.product_id], product.description, product.image,
+                session,
+                site.id,
+                product.product_id,
+                product.name,
+                product.category,
+                prices[product.product_id],
+                product.description,
+                product.image,
                 [(v.variant_id, v.colour, v.size, v.stock) for v in product.variants],
             )
         for customer in store_data.CUSTOMERS:
             customer_id = await upsert_customer(
-                session, site.id, customer.customer_id, customer.name, customer.email,
+                session,
+                site.id,
+                customer.customer_id,
+                customer.name,
+                customer.email,
                 customer.loyalty_tier,
             )
             for order in customer.orders:
@@ -63,14 +73,23 @@ async def seed_demo(db: Database, origins: list[str]) -> SiteInfo:
                     for pid, qty in order.lines
                 ]
                 await record_order(
-                    session, site.id, customer_id, order.order_id,
-                    now - timedelta(days=order.days_ago), lines, source="demo",
+                    session,
+                    site.id,
+                    customer_id,
+                    order.order_id,
+                    now - timedelta(days=order.days_ago),
+                    lines,
+                    source="demo",
                 )
         existing = set((await session.scalars(select(Associate.email))).all())
     for account in DEMO_ACCOUNTS:
         if account.email not in existing:
             await create_associate(
-                db, account.email, account.name, account.password,
-                account.role, [site.id],  # type: ignore[arg-type]
+                db,
+                account.email,
+                account.name,
+                account.password,
+                account.role,
+                [site.id],
             )
     return site

@@ -47,7 +47,9 @@ def avatar_spec(state: VisitState, now: float, rules: FloorRules) -> dict[str, A
     mood = "neutral"
     if recent_rage:
         mood = "frustrated"
-        reasons.append(f"{recent_rage} rage click{'s' if recent_rage > 1 else ''} in the last 2 min")
+        reasons.append(
+            f"{recent_rage} rage click{'s' if recent_rage > 1 else ''} in the last 2 min"
+        )
     elif state.cart_flips >= 2:
         mood = "frustrated"
         reasons.append(f"added and removed items {state.cart_flips} times")
@@ -62,7 +64,9 @@ def avatar_spec(state: VisitState, now: float, rules: FloorRules) -> dict[str, A
         )
     elif state.purchased or (state.checkout_step or 0) >= 3:
         mood = "excited"
-        reasons.append("just bought" if state.purchased else f"at checkout step {state.checkout_step}")
+        reasons.append(
+            "just bought" if state.purchased else f"at checkout step {state.checkout_step}"
+        )
     elif state.cart or state.wishlist:
         mood = "smile"
         reasons.append("added to the cart" if state.cart else "saved to the wish list")
@@ -77,7 +81,9 @@ def avatar_spec(state: VisitState, now: float, rules: FloorRules) -> dict[str, A
     customer = state.customer or {}
     tier = str(customer.get("tier") or "none")
     ltv = float(customer.get("lifetime_value") or 0.0)
-    ribbon = tier if tier in RIBBON_TIERS else ("gold" if ltv >= rules.high_value_customer else None)
+    ribbon = (
+        tier if tier in RIBBON_TIERS else ("gold" if ltv >= rules.high_value_customer else None)
+    )
     if ribbon:
         badges.append(ribbon.capitalize())
     if ltv >= rules.high_value_customer:
@@ -93,16 +99,25 @@ def avatar_spec(state: VisitState, now: float, rules: FloorRules) -> dict[str, A
     if idle:
         tags.append("idle")
     return {
-        "mood": mood, "bag": bag_size(cart_value, items), "ribbon": ribbon,
-        "gift": state.gift_intent, "hourglass": stalled, "bubble": False,
-        "star": state.is_returning, "badges": badges, "tags": tags, "reasons": reasons[:5],
+        "mood": mood,
+        "bag": bag_size(cart_value, items),
+        "ribbon": ribbon,
+        "gift": state.gift_intent,
+        "hourglass": stalled,
+        "bubble": False,
+        "star": state.is_returning,
+        "badges": badges,
+        "tags": tags,
+        "reasons": reasons[:5],
     }
 
 
 def is_stalled(state: VisitState, now: float, rules: FloorRules) -> bool:
     if state.checkout_step is None or state.purchased or not state.cart:
         return False
-    return now - max(state.checkout_step_at, state.last_activity_at) >= rules.stalled_checkout_seconds
+    return (
+        now - max(state.checkout_step_at, state.last_activity_at) >= rules.stalled_checkout_seconds
+    )
 
 
 def is_idle(state: VisitState, now: float, rules: FloorRules) -> bool:
@@ -131,7 +146,8 @@ def visit_summary(state: VisitState, now: float, rules: FloorRules) -> dict[str,
     avatar = avatar_spec(state, now, rules)
     customer = state.customer
     label = (
-        str(customer["name"]) if customer and customer.get("name")
+        str(customer["name"])
+        if customer and customer.get("name")
         else f"Visitor {state.visitor_id[:4]}"
     )
     return {

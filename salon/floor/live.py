@@ -77,8 +77,13 @@ class _SiteFeed:
 
 class LiveFloor:
     def __init__(
-        self, bus: EventBus, rules: FloorRules, active_seconds: float, flush_ms: int,
-        customer_lookup: CustomerLookup, state: LiveState | None = None,
+        self,
+        bus: EventBus,
+        rules: FloorRules,
+        active_seconds: float,
+        flush_ms: int,
+        customer_lookup: CustomerLookup,
+        state: LiveState | None = None,
     ) -> None:
         self.rules = rules
         self.active_seconds = active_seconds
@@ -96,8 +101,11 @@ class LiveFloor:
         state = self.state.get(site_id, visit_id)
         if state is None:
             state = VisitState(
-                site_id=site_id, visit_id=visit_id, visitor_id=payload["visitor_id"],
-                started_at=float(payload["started_at"]), last_seen_at=float(payload["started_at"]),
+                site_id=site_id,
+                visit_id=visit_id,
+                visitor_id=payload["visitor_id"],
+                started_at=float(payload["started_at"]),
+                last_seen_at=float(payload["started_at"]),
                 is_returning=bool(payload["is_returning"]),
             )
             self.state.put(state)
@@ -142,8 +150,11 @@ class LiveFloor:
         if last_seq is not None and oldest - 1 <= last_seq < feed.seq:
             return [frame for seq, frame in feed.deltas if seq > last_seq], queue
         snapshot = {
-            "type": "snapshot", "site_id": site_id, "seq": feed.seq,
-            "resync": last_seq is not None, "visits": self.summaries(site_id),
+            "type": "snapshot",
+            "site_id": site_id,
+            "seq": feed.seq,
+            "resync": last_seq is not None,
+            "visits": self.summaries(site_id),
         }
         return [json.dumps(snapshot)], queue
 

@@ -63,8 +63,8 @@ async def floor_socket(websocket: WebSocket) -> None:
     watcher = asyncio.create_task(_watch_session(websocket, svc, token, site_id, queue))
     reader = asyncio.create_task(_drain_client(websocket, queue))
     try:
-        for frame in first:
-            await websocket.send_text(frame)
+        for initial in first:
+            await websocket.send_text(initial)
         while True:
             frame = await queue.get()
             if frame is None:
@@ -89,7 +89,10 @@ async def _drain_client(websocket: WebSocket, queue: asyncio.Queue[str | None]) 
 
 
 async def _watch_session(
-    websocket: WebSocket, svc: Any, token: str | None, site_id: str,
+    websocket: WebSocket,
+    svc: Any,
+    token: str | None,
+    site_id: str,
     queue: asyncio.Queue[str | None],
 ) -> None:
     """Logout, removal or losing the site closes an open socket within a few seconds."""
@@ -98,9 +101,11 @@ async def _watch_session(
         actor = await actor_for_token(svc.db, token)
         if actor is None or site_id not in actor.site_ids:
             with contextlib.suppress(Exception):
-                await websocket.send_text(json.dumps(
-                    {"type": "error", "code": "unauthorized", "message": "session ended"}
-                ))
+                await websocket.send_text(
+                    json.dumps(
+                        {"type": "error", "code": "unauthorized", "message": "session ended"}
+                    )
+                )
             queue.put_nowait(None)
             return
 

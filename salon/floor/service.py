@@ -36,10 +36,13 @@ async def rebuild(db: Database, floor: LiveFloor) -> int:
         if visit is None:
             continue
         state = VisitState(
-            site_id=site_id, visit_id=visit.id, visitor_id=visit.visitor_id,
+            site_id=site_id,
+            visit_id=visit.id,
+            visitor_id=visit.visitor_id,
             started_at=as_utc(visit.started_at).timestamp(),
             last_seen_at=as_utc(visit.last_seen_at).timestamp(),
-            is_returning=visit.is_returning, customer_id=visit.customer_id,
+            is_returning=visit.is_returning,
+            customer_id=visit.customer_id,
         )
         if visit.customer_id:
             state.customer = await lookup(visit.customer_id)
@@ -55,8 +58,10 @@ def _detail(event_type: str, data: dict[str, Any]) -> str:
     if event_type == "page_view":
         return f"{data.get('title') or data.get('url', '')} ({data.get('page_type', 'other')})"
     if event_type in ("add_to_cart", "remove_from_cart"):
-        return f"{data.get('quantity', 1)} × {data.get('name') or data.get('product_id')} " \
-               f"at EUR {float(data.get('price', 0)):,.2f}"
+        return (
+            f"{data.get('quantity', 1)} × {data.get('name') or data.get('product_id')} "
+            f"at EUR {float(data.get('price', 0)):,.2f}"
+        )
     if event_type == "variant_select":
         return f"{data.get('attribute')}: {data.get('value')} on {data.get('product_id')}"
     if event_type == "product_view":
@@ -90,31 +95,49 @@ async def visit_story(
     state = floor.state.get(site_id, visit_id)
     if state is None:  # left the floor: fold the stored events for the story anyway
         state = VisitState(
-            site_id=site_id, visit_id=visit.id, visitor_id=visit.visitor_id,
+            site_id=site_id,
+            visit_id=visit.id,
+            visitor_id=visit.visitor_id,
             started_at=as_utc(visit.started_at).timestamp(),
             last_seen_at=as_utc(visit.last_seen_at).timestamp(),
-            is_returning=visit.is_returning, customer_id=visit.customer_id,
+            is_returning=visit.is_returning,
+            customer_id=visit.customer_id,
         )
         for event in events:
             state.apply(event.type, as_utc(event.occurred_at).timestamp(), event.data)
     pages = [
-        {"url": e.data.get("url", ""), "title": e.data.get("title", ""),
-         "type": e.data.get("page_type", "other"), "at": as_utc(e.occurred_at).isoformat()}
-        for e in events if e.type == "page_view"
+        {
+            "url": e.data.get("url", ""),
+            "title": e.data.get("title", ""),
+            "type": e.data.get("page_type", "other"),
+            "at": as_utc(e.occurred_at).isoformat(),
+        }
+        for e in events
+        if e.type == "page_view"
     ]
     products = [
-        {"product_id": pid, "name": state.product_names.get(pid, pid), "views": views,
-         "price": _last_price(events, pid)}
+        {
+            "product_id": pid,
+            "name": state.product_names.get(pid, pid),
+            "views": views,
+            "price": _last_price(events, pid),
+        }
         for pid, views in state.products_viewed.items()
     ]
     cart = [
-        {"product_id": line.product_id, "variant_id": line.variant_id, "name": line.name,
-         "price": line.price, "quantity": line.quantity}
+        {
+            "product_id": line.product_id,
+            "variant_id": line.variant_id,
+            "name": line.name,
+            "price": line.price,
+            "quantity": line.quantity,
+        }
         for line in state.cart.values()
     ]
     timeline = [
         {"type": e.type, "at": as_utc(e.occurred_at).isoformat(), "detail": _detail(e.type, e.data)}
-        for e in events if e.type != "heartbeat"
+        for e in events
+        if e.type != "heartbeat"
     ]
     customer: dict[str, Any] | None = None
     if visit.customer_id:
@@ -122,17 +145,28 @@ async def visit_story(
             profile = await customer_profile(session, visit.customer_id, with_orders=10)
         if profile:
             customer = {
-                "id": profile.external_id, "name": profile.name, "email": profile.email,
-                "tier": profile.tier, "lifetime_value": round(profile.lifetime_value, 2),
+                "id": profile.external_id,
+                "name": profile.name,
+                "email": profile.email,
+                "tier": profile.tier,
+                "lifetime_value": round(profile.lifetime_value, 2),
                 "orders": [
-                    {"id": o.id, "placed_at": o.placed_at.isoformat(), "total": o.total,
-                     "currency": o.currency, "items": o.items}
+                    {
+                        "id": o.id,
+                        "placed_at": o.placed_at.isoformat(),
+                        "total": o.total,
+                        "currency": o.currency,
+                        "items": o.items,
+                    }
                     for o in profile.orders
                 ],
             }
     return {
         "visit": visit_summary(state, time.time(), floor.rules),
-        "pages": pages, "products": products, "cart": cart, "events": timeline[-300:],
+        "pages": pages,
+        "products": products,
+        "cart": cart,
+        "events": timeline[-300:],
         "customer": customer,
     }
 

@@ -6,12 +6,33 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-GIFT_WORDS = ("gift", "present", "for her", "for him", "anniversary", "birthday", "wedding",
-              "christmas", "valentine", "mother's day", "father's day")
-ACTIVITY_TYPES = frozenset({
-    "page_view", "product_view", "variant_select", "add_to_cart", "remove_from_cart",
-    "wishlist_add", "search", "checkout_step", "purchase", "rage_click",
-})
+GIFT_WORDS = (
+    "gift",
+    "present",
+    "for her",
+    "for him",
+    "anniversary",
+    "birthday",
+    "wedding",
+    "christmas",
+    "valentine",
+    "mother's day",
+    "father's day",
+)
+ACTIVITY_TYPES = frozenset(
+    {
+        "page_view",
+        "product_view",
+        "variant_select",
+        "add_to_cart",
+        "remove_from_cart",
+        "wishlist_add",
+        "search",
+        "checkout_step",
+        "purchase",
+        "rage_click",
+    }
+)
 
 
 @dataclass
@@ -103,8 +124,13 @@ def _add(s: VisitState, _at: float, d: dict[str, Any]) -> None:
     key = (pid, vid)
     line = s.cart.get(key)
     if line is None:
-        s.cart[key] = CartLine(pid, vid, str(d.get("name") or s.product_names.get(pid, pid)),
-                               float(d["price"]), int(d["quantity"]))
+        s.cart[key] = CartLine(
+            pid,
+            vid,
+            str(d.get("name") or s.product_names.get(pid, pid)),
+            float(d["price"]),
+            int(d["quantity"]),
+        )
     else:
         line.quantity += int(d["quantity"])
     if pid in s.removed_products:
@@ -165,8 +191,17 @@ def _rage(s: VisitState, at: float, _d: dict[str, Any]) -> None:
 
 
 _HANDLERS = {
-    "page_view": _page_view, "product_view": _product_view, "variant_select": _variant_select,
-    "add_to_cart": _add, "remove_from_cart": _remove, "wishlist_add": _wishlist,
-    "search": _search, "checkout_step": _checkout, "purchase": _purchase,
-    "pointer_speed": _pointer, "idle": _idle, "tab_hidden": _hidden, "rage_click": _rage,
+    "page_view": _page_view,
+    "product_view": _product_view,
+    "variant_select": _variant_select,
+    "add_to_cart": _add,
+    "remove_from_cart": _remove,
+    "wishlist_add": _wishlist,
+    "search": _search,
+    "checkout_step": _checkout,
+    "purchase": _purchase,
+    "pointer_speed": _pointer,
+    "idle": _idle,
+    "tab_hidden": _hidden,
+    "rage_click": _rage,
 }

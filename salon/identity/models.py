@@ -42,7 +42,9 @@ class AssociateSite(Base):
     associate_id: Mapped[str] = mapped_column(
         ForeignKey("associates.id", ondelete="CASCADE"), primary_key=True
     )
-    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[str] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class LoginSession(Base):

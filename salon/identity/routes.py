@@ -19,8 +19,12 @@ async def login(body: LoginIn, request: Request, response: Response) -> LoginOut
     key = f"login:{client_ip(request)}"
     wait = svc.login_limiter.retry_after(key)
     if wait:
-        raise ApiError(429, "rate_limited", f"too many failed logins; try again in {wait} s",
-                       headers={"Retry-After": str(wait)})
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many failed logins; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
     try:
         token, actor = await service.login(
             svc.db, body.email, body.password, svc.settings.session_hours
@@ -29,8 +33,13 @@ async def login(body: LoginIn, request: Request, response: Response) -> LoginOut
         svc.login_limiter.hit(key)
         raise
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=svc.settings.session_hours * 3600, httponly=True,
-        secure=svc.settings.cookie_secure, samesite="strict", path="/",
+        SESSION_COOKIE,
+        token,
+        max_age=svc.settings.session_hours * 3600,
+        httponly=True,
+        secure=svc.settings.cookie_secure,
+        samesite="strict",
+        path="/",
     )
     return LoginOut(associate=AssociateOut(**actor.public()), csrf_token=actor.csrf_token)
 
@@ -47,6 +56,7 @@ async def logout(request: Request, actor: Actor = Depends(current_actor)) -> Res
 async def me(request: Request, actor: Actor = Depends(current_actor)) -> MeOut:
     sites = await service.sites_for(services(request).db, actor)
     return MeOut(
-        associate=AssociateOut(**actor.public()), csrf_token=actor.csrf_token,
+        associate=AssociateOut(**actor.public()),
+        csrf_token=actor.csrf_token,
         sites=[SiteOut(id=s.id, name=s.name, key=s.key) for s in sites],
     )

@@ -57,12 +57,19 @@ def _site_info(site: Site) -> SiteInfo:
 
 
 async def create_site(
-    db: Database, name: str, allowed_origins: list[str], key: str | None = None,
+    db: Database,
+    name: str,
+    allowed_origins: list[str],
+    key: str | None = None,
     secret: str | None = None,
 ) -> SiteInfo:
     site = Site(
-        id=new_id(), name=name, key=key or new_site_key(), secret=secret or new_site_secret(),
-        allowed_origins=[o.rstrip("/") for o in allowed_origins], settings={},
+        id=new_id(),
+        name=name,
+        key=key or new_site_key(),
+        secret=secret or new_site_secret(),
+        allowed_origins=[o.rstrip("/") for o in allowed_origins],
+        settings={},
     )
     async with db.writer() as session:
         session.add(site)
@@ -99,7 +106,7 @@ class SiteDirectory:
 
 
 async def create_associate(
-    db: Database, email: str, name: str, password: str, role: Role, site_ids: list[str]
+    db: Database, email: str, name: str, password: str, role: str, site_ids: list[str]
 ) -> str:
     if role not in ROLES:
         raise ApiError(422, "invalid", f"role must be one of {', '.join(ROLES)}", field="role")
@@ -112,8 +119,14 @@ async def create_associate(
         if taken:
             raise ApiError(409, "conflict", f"an associate with e-mail {email} exists", "email")
         session.add(
-            Associate(id=associate_id, email=email.lower(), name=name,
-                      password_hash=password_hash, role=role, active=True)
+            Associate(
+                id=associate_id,
+                email=email.lower(),
+                name=name,
+                password_hash=password_hash,
+                role=role,
+                active=True,
+            )
         )
         await session.flush()
         for site_id in site_ids:
@@ -137,7 +150,10 @@ async def login(db: Database, email: str, password: str, hours: int) -> tuple[st
         raise ApiError(401, "bad_credentials", "e-mail or password is not correct")
     token, csrf = new_token(), new_token()
     login_session = LoginSession(
-        id=new_id(), token_hash=_hash_token(token), associate_id=associate.id, csrf_token=csrf,
+        id=new_id(),
+        token_hash=_hash_token(token),
+        associate_id=associate.id,
+        csrf_token=csrf,
         expires_at=utcnow() + timedelta(hours=hours),
     )
     async with db.writer() as session:
@@ -181,10 +197,17 @@ async def _actor(session: AsyncSession, login_session: LoginSession) -> Actor | 
             select(AssociateSite.site_id).where(AssociateSite.associate_id == associate.id)
         )
     ).all()
-    role: Role = associate.role if associate.role in ROLES else "associate"  # type: ignore[assignment]
+    role: Role = "associate"
+    for known in ROLES:
+        if associate.role == known:
+            role = known
     return Actor(
-        associate_id=associate.id, name=associate.name, email=associate.email, role=role,
-        site_ids=frozenset(site_ids), session_id=login_session.id,
+        associate_id=associate.id,
+        name=associate.name,
+        email=associate.email,
+        role=role,
+        site_ids=frozenset(site_ids),
+        session_id=login_session.id,
         csrf_token=login_session.csrf_token,
     )
 
@@ -199,7 +222,9 @@ async def logout(db: Database, session_id: str) -> None:
 async def sites_for(db: Database, actor: Actor) -> list[SiteInfo]:
     async with db.reader() as session:
         sites = (
-            await session.scalars(select(Site).where(Site.id.in_(actor.site_ids)).order_by(Site.name))
+            await session.scalars(
+                select(Site).where(Site.id.in_(actor.site_ids)).order_by(Site.name)
+            )
         ).all()
     return [_site_info(s) for s in sites]
 

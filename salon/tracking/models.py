@@ -15,7 +15,7 @@ EventPk = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Visitor(Base):
-    """A browser, known by the widget's first-party 128-bit id; linked to a customer once verified."""
+    """A browser, known by the widget's first-party 128-bit id; linked to a customer if verified."""
 
     __tablename__ = "visitors"
     __table_args__ = (UniqueConstraint("site_id", "visitor_key"),)

@@ -20,8 +20,12 @@ ACCEPTED_TYPES = ("application/json", "text/plain")
 @router.options("/api/track", include_in_schema=False)
 async def track_preflight(request: Request) -> Response:
     origin = request.headers.get("origin")
-    headers = {"Access-Control-Allow-Methods": "POST", "Access-Control-Max-Age": "600",
-               "Access-Control-Allow-Headers": "Content-Type", "Vary": "Origin"}
+    headers = {
+        "Access-Control-Allow-Methods": "POST",
+        "Access-Control-Max-Age": "600",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Vary": "Origin",
+    }
     if origin:
         headers["Access-Control-Allow-Origin"] = origin  # the POST itself checks the site's list
     return Response(status_code=204, headers=headers)
@@ -34,8 +38,11 @@ def _cors(origin: str | None) -> dict[str, str]:
     """
     if not origin:
         return {}
-    return {"Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": "Retry-After",
-            "Vary": "Origin"}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": "Retry-After",
+        "Vary": "Origin",
+    }
 
 
 @router.post("/api/track", response_model=TrackResult)
@@ -75,8 +82,11 @@ async def _track(request: Request) -> TrackResult:
         raise describe_validation_error(exc, EVENT_TYPES) from exc
     return await svc.ingestor.ingest(
         batch,
-        ClientInfo(ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
-                   origin=request.headers.get("origin")),
+        ClientInfo(
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            origin=request.headers.get("origin"),
+        ),
     )
 
 

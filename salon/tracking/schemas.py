@@ -13,8 +13,16 @@ Url = Annotated[str, Field(max_length=2048)]
 Money = Annotated[float, Field(ge=0, le=10_000_000)]
 
 PageType = Literal[
-    "home", "category", "product", "search", "cart", "checkout", "confirmation", "account",
-    "info", "other",
+    "home",
+    "category",
+    "product",
+    "search",
+    "cart",
+    "checkout",
+    "confirmation",
+    "account",
+    "info",
+    "other",
 ]
 
 
@@ -115,15 +123,38 @@ class Heartbeat(_Event):
 
 
 TrackedEvent = Annotated[
-    PageView | ProductView | VariantSelect | AddToCart | RemoveFromCart | WishlistAdd | Search
-    | CheckoutStep | Purchase | PointerSpeed | Idle | TabHidden | RageClick | Heartbeat,
+    PageView
+    | ProductView
+    | VariantSelect
+    | AddToCart
+    | RemoveFromCart
+    | WishlistAdd
+    | Search
+    | CheckoutStep
+    | Purchase
+    | PointerSpeed
+    | Idle
+    | TabHidden
+    | RageClick
+    | Heartbeat,
     Field(discriminator="type"),
 ]
 
 EVENT_TYPES: tuple[str, ...] = (
-    "page_view", "product_view", "variant_select", "add_to_cart", "remove_from_cart",
-    "wishlist_add", "search", "checkout_step", "purchase", "pointer_speed", "idle", "tab_hidden",
-    "rage_click", "heartbeat",
+    "page_view",
+    "product_view",
+    "variant_select",
+    "add_to_cart",
+    "remove_from_cart",
+    "wishlist_add",
+    "search",
+    "checkout_step",
+    "purchase",
+    "pointer_speed",
+    "idle",
+    "tab_hidden",
+    "rage_click",
+    "heartbeat",
 )
 
 

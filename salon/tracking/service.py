@@ -75,7 +75,9 @@ class Ingestor:
                 site.secret, batch.identity.customer_id, batch.identity.signature
             ):
                 raise ApiError(
-                    403, "bad_identity", "the identity signature does not verify for this site",
+                    403,
+                    "bad_identity",
+                    "the identity signature does not verify for this site",
                     field="identity.signature",
                 )
             identified_key = batch.identity.customer_id
@@ -87,11 +89,18 @@ class Ingestor:
                 ref = await _link_customer(session, site.id, ref, identified_key)
             stmt = (
                 insert_ignore(session, Event, ["visitor_id", "client_event_id"])
-                .values([
-                    {**row, "site_id": site.id, "visitor_id": ref.visitor_id,
-                     "visit_id": ref.visit_id, "received_at": now}
-                    for row in rows
-                ])
+                .values(
+                    [
+                        {
+                            **row,
+                            "site_id": site.id,
+                            "visitor_id": ref.visitor_id,
+                            "visit_id": ref.visit_id,
+                            "received_at": now,
+                        }
+                        for row in rows
+                    ]
+                )
                 .returning(Event.id, Event.client_event_id)
             )
             inserted = {cid: pk for pk, cid in (await session.execute(stmt)).all()}
@@ -101,22 +110,38 @@ class Ingestor:
                 )
         self._visits.put((site.id, batch.visit_id), ref)
         fresh = [
-            {"seq": inserted[row["client_event_id"]], "type": row["type"],
-             "at": row["occurred_at"].timestamp(), "data": row["data"]}
-            for row in rows if row["client_event_id"] in inserted
+            {
+                "seq": inserted[row["client_event_id"]],
+                "type": row["type"],
+                "at": row["occurred_at"].timestamp(),
+                "data": row["data"],
+            }
+            for row in rows
+            if row["client_event_id"] in inserted
         ]
         if fresh or identified_key is not None:
-            await self.bus.publish(TOPIC_INGESTED, {
-                "site_id": site.id, "visit_id": ref.visit_id, "visitor_id": ref.visitor_id,
-                "customer_id": ref.customer_id, "is_returning": ref.is_returning,
-                "started_at": ref.started_at.timestamp(), "events": fresh,
-            })
+            await self.bus.publish(
+                TOPIC_INGESTED,
+                {
+                    "site_id": site.id,
+                    "visit_id": ref.visit_id,
+                    "visitor_id": ref.visitor_id,
+                    "customer_id": ref.customer_id,
+                    "is_returning": ref.is_returning,
+                    "started_at": ref.started_at.timestamp(),
+                    "events": fresh,
+                },
+            )
         return TrackResult(
             accepted=len(inserted), duplicates=len(rows) - len(inserted), visit=ref.visit_id
         )
 
     async def _visit(
-        self, session: AsyncSession, site: SiteInfo, batch: TrackBatch, client: ClientInfo,
+        self,
+        session: AsyncSession,
+        site: SiteInfo,
+        batch: TrackBatch,
+        client: ClientInfo,
         now: datetime,
     ) -> _VisitRef:
         cached = self._visits.get((site.id, batch.visit_id))
@@ -130,9 +155,14 @@ class Ingestor:
         )
         await session.execute(
             insert_ignore(session, Visit, ["site_id", "visit_key"]).values(
-                id=new_id(), site_id=site.id, visitor_id=visitor_id, visit_key=batch.visit_id,
-                is_returning=earlier is not None, started_at=now,
-                last_seen_at=now, user_agent=client.user_agent[:300],
+                id=new_id(),
+                site_id=site.id,
+                visitor_id=visitor_id,
+                visit_key=batch.visit_id,
+                is_returning=earlier is not None,
+                started_at=now,
+                last_seen_at=now,
+                user_agent=client.user_agent[:300],
                 ip_prefix=truncate_ip(client.ip),
                 customer_id=await session.scalar(
                     select(Visitor.customer_id).where(Visitor.id == visitor_id)
@@ -145,8 +175,14 @@ class Ingestor:
         assert visit is not None
         if visit.visitor_id != visitor_id:
             raise _visit_conflict()
-        return _VisitRef(visit.id, visitor_id, batch.visitor_id, visit.customer_id,
-                         visit.is_returning, as_utc(visit.started_at))
+        return _VisitRef(
+            visit.id,
+            visitor_id,
+            batch.visitor_id,
+            visit.customer_id,
+            visit.is_returning,
+            as_utc(visit.started_at),
+        )
 
 
 async def _visitor_id(session: AsyncSession, site_id: str, visitor_key: str, now: datetime) -> str:
@@ -180,8 +216,9 @@ async def _link_customer(
     await session.execute(
         update(Visit).where(Visit.visitor_id == ref.visitor_id).values(customer_id=customer_id)
     )
-    return _VisitRef(ref.visit_id, ref.visitor_id, ref.visitor_key, customer_id, ref.is_returning,
-                     ref.started_at)
+    return _VisitRef(
+        ref.visit_id, ref.visitor_id, ref.visitor_key, customer_id, ref.is_returning, ref.started_at
+    )
 
 
 def _visit_conflict() -> ApiError:
@@ -193,7 +230,9 @@ def check_origin(site: SiteInfo, origin: str | None) -> None:
     if origin is None:
         return
     if origin.rstrip("/") not in site.allowed_origins:
-        raise ApiError(403, "origin_not_allowed", f"origin {origin[:200]} is not allowed for this site")
+        raise ApiError(
+            403, "origin_not_allowed", f"origin {origin[:200]} is not allowed for this site"
+        )
 
 
 def _event_row(event: Any, now: datetime) -> dict[str, Any]:

@@ -52,12 +52,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             high_value_customer=settings.high_value_customer,
         )
         floor = LiveFloor(
-            bus, rules, settings.floor_active_seconds, settings.floor_flush_ms,
+            bus,
+            rules,
+            settings.floor_active_seconds,
+            settings.floor_flush_ms,
             customer_lookup(db),
         )
         app.state.services = Services(
-            settings=settings, db=db, bus=bus, sites=sites, ingestor=Ingestor(db, bus, sites),
-            floor=floor, login_limiter=RateLimiter(settings.login_attempts_per_5min, 300),
+            settings=settings,
+            db=db,
+            bus=bus,
+            sites=sites,
+            ingestor=Ingestor(db, bus, sites),
+            floor=floor,
+            login_limiter=RateLimiter(settings.login_attempts_per_5min, 300),
         )
         await bus.start()
         restored = await rebuild(db, floor)
@@ -73,7 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.dispose()
 
     app = FastAPI(
-        title="Salon", version="0.1.0", lifespan=lifespan,
+        title="Salon",
+        version="0.1.0",
+        lifespan=lifespan,
         description="The live shop floor: tracking, floor feed and console API.",
     )
     app.state.demo = None
@@ -90,14 +100,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/widget.js", include_in_schema=False)
     async def widget() -> FileResponse:
         return FileResponse(
-            STATIC / "widget.js", media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=300",
-                     "Cross-Origin-Resource-Policy": "cross-origin"},
+            STATIC / "widget.js",
+            media_type="text/javascript",
+            headers={
+                "Cache-Control": "public, max-age=300",
+                "Cross-Origin-Resource-Policy": "cross-origin",
+            },
         )
 
     @app.get("/console", include_in_schema=False)
     async def console() -> FileResponse:
-        return FileResponse(STATIC / "console" / "index.html", headers={"Cache-Control": "no-store"})
+        return FileResponse(
+            STATIC / "console" / "index.html", headers={"Cache-Control": "no-store"}
+        )
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

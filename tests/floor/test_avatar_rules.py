@@ -10,13 +10,17 @@ T0 = 1_700_000_000.0
 
 
 def visit(**kwargs: object) -> VisitState:
-    return VisitState(site_id="s", visit_id="v", visitor_id="abcd" * 8, started_at=T0,
-                      last_seen_at=T0, **kwargs)  # type: ignore[arg-type]
+    return VisitState(
+        site_id="s", visit_id="v", visitor_id="abcd" * 8, started_at=T0, last_seen_at=T0, **kwargs
+    )  # type: ignore[arg-type]
 
 
 def add(state: VisitState, at: float, pid: str, price: float, qty: int = 1) -> None:
-    state.apply("add_to_cart", at, {"product_id": pid, "variant_id": None, "name": pid,
-                                    "price": price, "quantity": qty})
+    state.apply(
+        "add_to_cart",
+        at,
+        {"product_id": pid, "variant_id": None, "name": pid, "price": price, "quantity": qty},
+    )
 
 
 def test_bag_grows_with_the_cart() -> None:
@@ -44,26 +48,32 @@ def test_add_remove_flip_flop_is_frustrated() -> None:
     state = visit()
     for n in range(2):
         add(state, T0 + n, "P1", 300)
-        state.apply("remove_from_cart", T0 + n + 0.5,
-                    {"product_id": "P1", "variant_id": None, "price": 300, "quantity": 1})
+        state.apply(
+            "remove_from_cart",
+            T0 + n + 0.5,
+            {"product_id": "P1", "variant_id": None, "price": 300, "quantity": 1},
+        )
     assert state.cart_items == 0
     assert avatar_spec(state, T0 + 5, RULES)["mood"] == "frustrated"
 
 
 def test_toggling_variants_between_few_products_is_undecided() -> None:
     state = visit()
-    for n, (pid, colour) in enumerate([("P1", "Black"), ("P1", "Tan"), ("P2", "Black"),
-                                       ("P1", "Black"), ("P2", "Navy")]):
-        state.apply("variant_select", T0 + n, {"product_id": pid, "attribute": "colour",
-                                               "value": colour})
+    for n, (pid, colour) in enumerate(
+        [("P1", "Black"), ("P1", "Tan"), ("P2", "Black"), ("P1", "Black"), ("P2", "Navy")]
+    ):
+        state.apply(
+            "variant_select", T0 + n, {"product_id": pid, "attribute": "colour", "value": colour}
+        )
     assert avatar_spec(state, T0 + 10, RULES)["mood"] == "undecided"
 
 
 def test_stalled_checkout_with_a_cart_shows_the_hourglass_after_the_threshold() -> None:
     state = visit()
     add(state, T0, "P1", 2400)
-    state.apply("page_view", T0 + 1, {"url": "/checkout", "title": "Checkout",
-                                      "page_type": "checkout"})
+    state.apply(
+        "page_view", T0 + 1, {"url": "/checkout", "title": "Checkout", "page_type": "checkout"}
+    )
     state.apply("checkout_step", T0 + 2, {"step": 2, "name": "shipping"})
     state.apply("heartbeat", T0 + 60, {})
     assert avatar_spec(state, T0 + 60, RULES)["hourglass"] is False
@@ -81,9 +91,17 @@ def test_purchase_empties_the_bag_and_excites() -> None:
 
 
 def test_loyal_big_spender_gets_ribbon_star_and_vip() -> None:
-    state = visit(is_returning=True, customer_id="c1",
-                  customer={"id": "C1", "name": "Ada", "tier": "platinum",
-                            "lifetime_value": 18_000.0, "orders": 6})
+    state = visit(
+        is_returning=True,
+        customer_id="c1",
+        customer={
+            "id": "C1",
+            "name": "Ada",
+            "tier": "platinum",
+            "lifetime_value": 18_000.0,
+            "orders": 6,
+        },
+    )
     summary = visit_summary(state, T0 + 1, RULES)
     assert summary["label"] == "Ada" and summary["identified"] is True
     assert summary["avatar"]["ribbon"] == "platinum" and summary["avatar"]["star"] is True
@@ -103,5 +121,7 @@ def test_attention_puts_stalled_big_carts_above_browsers() -> None:
     add(stalled, T0, "P1", 3000)
     stalled.apply("checkout_step", T0 + 1, {"step": 3, "name": "payment"})
     now = T0 + 200
-    assert visit_summary(stalled, now, RULES)["attention"] > visit_summary(
-        browsing, now, RULES)["attention"]
+    assert (
+        visit_summary(stalled, now, RULES)["attention"]
+        > visit_summary(browsing, now, RULES)["attention"]
+    )

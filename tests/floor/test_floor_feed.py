@@ -36,12 +36,14 @@ def receive(socket: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
 
 
 def hello(socket: ClientConnection, csrf: str, site: SiteInfo, last_seq: int | None = None) -> None:
-    socket.send(json.dumps({"type": "hello", "csrf": csrf, "site_id": site.id,
-                            "last_seq": last_seq}))
+    socket.send(
+        json.dumps({"type": "hello", "csrf": csrf, "site_id": site.id, "last_seq": last_seq})
+    )
 
 
-def until_visit(socket: ClientConnection, visit_id: str, check: Any, timeout: float = 5.0
-                ) -> tuple[int, dict[str, Any]]:
+def until_visit(
+    socket: ClientConnection, visit_id: str, check: Any, timeout: float = 5.0
+) -> tuple[int, dict[str, Any]]:
     """Read deltas until one carries the visit in a state `check` accepts."""
     deadline = time.monotonic() + timeout
     while True:
@@ -95,15 +97,21 @@ def test_resume_replays_missed_deltas_and_stale_sequences_resync(
         visit_id = track(server, batch(site, shopping_events(), visitor=visitor, visit=visit))
         last_seq, _ = until_visit(socket, visit_id, lambda s: s["cart"]["items"] == 1)
     # while disconnected, the shopper searches for a gift
-    track(server, batch(site, [event("search", query="anniversary gift for her")],
-                        visitor=visitor, visit=visit))
+    track(
+        server,
+        batch(
+            site, [event("search", query="anniversary gift for her")], visitor=visitor, visit=visit
+        ),
+    )
     with floor_socket(server.base_url, client) as socket:
         hello(socket, csrf, site, last_seq=last_seq)
         frame = receive(socket)
         assert frame["type"] == "delta" and frame["seq"] == last_seq + 1
-        _, summary = until_visit(socket, visit_id, lambda s: s["avatar"]["gift"]) if not any(
-            u["id"] == visit_id and u["avatar"]["gift"] for u in frame["upsert"]
-        ) else (frame["seq"], next(u for u in frame["upsert"] if u["id"] == visit_id))
+        _, summary = (
+            until_visit(socket, visit_id, lambda s: s["avatar"]["gift"])
+            if not any(u["id"] == visit_id and u["avatar"]["gift"] for u in frame["upsert"])
+            else (frame["seq"], next(u for u in frame["upsert"] if u["id"] == visit_id))
+        )
         assert "gift" in summary["avatar"]["tags"]
     with floor_socket(server.base_url, client) as socket:
         hello(socket, csrf, site, last_seq=1)  # long gone
@@ -119,17 +127,23 @@ def test_story_lists_pages_products_cart_and_events(
     visit_id = track(server, batch(site, shopping_events("P777", 980.0)))
     story = client.get(f"/api/sites/{site.id}/visits/{visit_id}").json()
     assert [p["type"] for p in story["pages"]] == ["product"]
-    assert story["products"] == [{"product_id": "P777", "name": "Aurel tote", "views": 1,
-                                  "price": 980.0}]
+    assert story["products"] == [
+        {"product_id": "P777", "name": "Aurel tote", "views": 1, "price": 980.0}
+    ]
     assert story["cart"][0]["product_id"] == "P777" and story["cart"][0]["quantity"] == 1
     assert [e["type"] for e in story["events"]] == [
-        "page_view", "product_view", "variant_select", "add_to_cart"]
+        "page_view",
+        "product_view",
+        "variant_select",
+        "add_to_cart",
+    ]
     assert "Aurel tote" in story["events"][-1]["detail"]
     assert story["customer"] is None
 
 
-def test_other_sites_are_invisible(server: LiveServer, shop: tuple[SiteInfo, httpx.Client, str]
-                                   ) -> None:
+def test_other_sites_are_invisible(
+    server: LiveServer, shop: tuple[SiteInfo, httpx.Client, str]
+) -> None:
     site, client, csrf = shop
     other = server.make_site(name="Someone else's shop")
     visit_id = track(server, batch(other, shopping_events()))
@@ -149,13 +163,14 @@ def test_socket_refuses_foreign_origin_missing_session_and_bad_csrf(
     server: LiveServer, shop: tuple[SiteInfo, httpx.Client, str]
 ) -> None:
     site, client, _ = shop
-    with pytest.raises(InvalidStatus) as foreign:
-        with floor_socket(server.base_url, client, origin="https://evil.example"):
-            pass
+    with (
+        pytest.raises(InvalidStatus) as foreign,
+        floor_socket(server.base_url, client, origin="https://evil.example"),
+    ):
+        pass
     assert foreign.value.response.status_code == 403
-    with pytest.raises(InvalidStatus):
-        with floor_socket(server.base_url, None):
-            pass
+    with pytest.raises(InvalidStatus), floor_socket(server.base_url, None):
+        pass
     with floor_socket(server.base_url, client) as socket:
         hello(socket, "forged", site)
         assert receive(socket)["code"] == "csrf"

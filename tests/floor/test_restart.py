@@ -21,12 +21,19 @@ from tests.support import PASSWORD, batch, event, free_port, shopping_events, wa
 class Process:
     def __init__(self, database_url: str, port: int, log: Path) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "SALON_DATABASE_URL": database_url, "SALON_PORT": str(port),
-               "SALON_FLOOR_FLUSH_MS": "50", "SALON_LOG_LEVEL": "warning"}
+        env = {
+            **os.environ,
+            "SALON_DATABASE_URL": database_url,
+            "SALON_PORT": str(port),
+            "SALON_FLOOR_FLUSH_MS": "50",
+            "SALON_LOG_LEVEL": "warning",
+        }
         self.log = log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "salon.cli", "serve", "--port", str(port)],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         wait_for(self._up, timeout=30, interval=0.1)
 
@@ -65,8 +72,9 @@ def test_floor_survives_a_sigkill(sqlite_file: str, tmp_path: Path) -> None:
     site, email = asyncio.run(setup())
     carts = {}
     for price in (120.0, 880.0, 4100.0):
-        answer = httpx.post(first.base_url + "/api/track",
-                            json=batch(site, shopping_events(price=price)))
+        answer = httpx.post(
+            first.base_url + "/api/track", json=batch(site, shopping_events(price=price))
+        )
         assert answer.status_code == 200
         carts[answer.json()["visit"]] = price
     search = batch(site, [event("search", query="wedding gift")])
@@ -74,8 +82,9 @@ def test_floor_survives_a_sigkill(sqlite_file: str, tmp_path: Path) -> None:
 
     def floor(base_url: str) -> dict[str, dict[str, object]]:
         with httpx.Client(base_url=base_url) as client:
-            csrf = client.post("/api/auth/login",
-                               json={"email": email, "password": PASSWORD}).json()["csrf_token"]
+            csrf = client.post(
+                "/api/auth/login", json={"email": email, "password": PASSWORD}
+            ).json()["csrf_token"]
             with floor_socket(base_url, client) as socket:
                 hello(socket, csrf, site)
                 snapshot = receive(socket)

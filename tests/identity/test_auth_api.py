@@ -38,8 +38,10 @@ def test_login_me_logout(server: LiveServer) -> None:
 def test_wrong_password_is_401_without_saying_which_part(server: LiveServer) -> None:
     site = server.make_site()
     email = server.make_associate([site])
-    for body in ({"email": email, "password": "nope-nope"},
-                 {"email": "nobody@example.com", "password": PASSWORD}):
+    for body in (
+        {"email": email, "password": "nope-nope"},
+        {"email": "nobody@example.com", "password": PASSWORD},
+    ):
         answer = httpx.post(server.base_url + "/api/auth/login", json=body)
         assert answer.status_code == 401
         assert answer.json()["error"]["message"] == "e-mail or password is not correct"

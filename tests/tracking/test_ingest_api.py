@@ -28,8 +28,10 @@ def stored_events(server: LiveServer, visit_key: str) -> list[tuple[str, str]]:
     async def query(db: Database) -> list[tuple[str, str]]:
         async with db.reader() as session:
             rows = await session.execute(
-                select(Event.client_event_id, Event.type).join(Visit, Visit.id == Event.visit_id)
-                .where(Visit.visit_key == visit_key).order_by(Event.id)
+                select(Event.client_event_id, Event.type)
+                .join(Visit, Visit.id == Event.visit_id)
+                .where(Visit.visit_key == visit_key)
+                .order_by(Event.id)
             )
             return [(a, b) for a, b in rows.all()]
 
@@ -53,7 +55,10 @@ def test_a_valid_batch_is_stored_in_order(server: LiveServer, site: SiteInfo) ->
     assert answer.json()["accepted"] == 4 and answer.json()["duplicates"] == 0
     assert answer.headers["access-control-allow-origin"] == "https://shop.example"
     assert [t for _, t in stored_events(server, body["visit_id"])] == [
-        "page_view", "product_view", "variant_select", "add_to_cart",
+        "page_view",
+        "product_view",
+        "variant_select",
+        "add_to_cart",
     ]
 
 
@@ -61,8 +66,11 @@ def test_sendbeacon_text_plain_is_accepted(server: LiveServer, site: SiteInfo) -
     import json
 
     body = batch(site, [event("heartbeat")])
-    answer = httpx.post(server.base_url + "/api/track", content=json.dumps(body),
-                        headers={"Content-Type": "text/plain;charset=UTF-8"})
+    answer = httpx.post(
+        server.base_url + "/api/track",
+        content=json.dumps(body),
+        headers={"Content-Type": "text/plain;charset=UTF-8"},
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -124,17 +132,26 @@ def test_bad_batches_get_a_clear_4xx(
 
 
 def test_malformed_json_is_400(server: LiveServer) -> None:
-    answer = httpx.post(server.base_url + "/api/track", content=b"{not json",
-                        headers={"Content-Type": "application/json"})
+    answer = httpx.post(
+        server.base_url + "/api/track",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status_code == 400
     assert "not valid JSON" in answer.json()["error"]["message"]
 
 
 def test_oversized_body_is_413_and_stores_nothing(server: LiveServer, site: SiteInfo) -> None:
     before = count_events(server)
-    events = [event("page_view", url="https://shop.example/" + "a" * 2000, title="t" * 300,
-                    referrer="https://ref.example/" + "r" * 2000)
-              for _ in range(100)]
+    events = [
+        event(
+            "page_view",
+            url="https://shop.example/" + "a" * 2000,
+            title="t" * 300,
+            referrer="https://ref.example/" + "r" * 2000,
+        )
+        for _ in range(100)
+    ]
     answer = post(server, batch(site, events))
     assert answer.status_code == 413
     assert "larger than" in answer.json()["error"]["message"]
@@ -147,14 +164,17 @@ def test_events_from_an_origin_the_site_does_not_allow_are_refused(
     other = server.make_site(["https://other.example"], name="Other shop")
     before = count_events(server)
     # a page on other.example posting with the first site's key: cross-site
-    answer = post(server, batch(site, [event("heartbeat")]),
-                  headers={"Origin": "https://other.example"})
+    answer = post(
+        server, batch(site, [event("heartbeat")]), headers={"Origin": "https://other.example"}
+    )
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == "origin_not_allowed"
     # readable by the widget (so it stops retrying), yet nothing was stored
     assert answer.headers["access-control-expose-headers"] == "Retry-After"
     assert count_events(server) == before
-    ok = post(server, batch(other, [event("heartbeat")]), headers={"Origin": "https://other.example"})
+    ok = post(
+        server, batch(other, [event("heartbeat")]), headers={"Origin": "https://other.example"}
+    )
     assert ok.status_code == 200
 
 
@@ -172,8 +192,13 @@ def test_identity_links_only_with_a_valid_signature(server: LiveServer, site: Si
     visitor = hex_id()
     first_visit = batch(site, [event("heartbeat")], visitor=visitor)
     assert post(server, first_visit).status_code == 200
-    forged = batch(site, [event("heartbeat")], visitor=visitor, visit=first_visit["visit_id"],
-                   identity={"customer_id": "C42", "signature": sign_customer_id("wrong", "C42")})
+    forged = batch(
+        site,
+        [event("heartbeat")],
+        visitor=visitor,
+        visit=first_visit["visit_id"],
+        identity={"customer_id": "C42", "signature": sign_customer_id("wrong", "C42")},
+    )
     answer = post(server, forged)
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "bad_identity"
     short = {**forged, "identity": {"customer_id": "C42", "signature": "abc"}}
@@ -183,7 +208,8 @@ def test_identity_links_only_with_a_valid_signature(server: LiveServer, site: Si
         async def query(db: Database) -> set[str | None]:
             async with db.reader() as session:
                 rows = await session.scalars(
-                    select(Visit.customer_id).join(Visitor, Visitor.id == Visit.visitor_id)
+                    select(Visit.customer_id)
+                    .join(Visitor, Visitor.id == Visit.visitor_id)
                     .where(Visitor.visitor_key == visitor)
                 )
                 return set(rows.all())
@@ -192,8 +218,12 @@ def test_identity_links_only_with_a_valid_signature(server: LiveServer, site: Si
         return result
 
     assert customer_of_visits() == {None}
-    second = batch(site, [event("heartbeat")], visitor=visitor,
-                   identity={"customer_id": "C42", "signature": sign_customer_id(site.secret, "C42")})
+    second = batch(
+        site,
+        [event("heartbeat")],
+        visitor=visitor,
+        identity={"customer_id": "C42", "signature": sign_customer_id(site.secret, "C42")},
+    )
     assert post(server, second).status_code == 200
     linked = customer_of_visits()
     assert len(linked) == 1 and None not in linked  # the earlier visit is linked too
