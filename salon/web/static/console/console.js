@@ -1,0 +1,286 @@
+// Salon console — app entry.
+//
+// GET /api/auth/me → 401: the login form; otherwise the live floor of the first site (or the one
+// picked), the associate's name and a logout button. No globals: state lives in this module.
+
+import { createFloor } from './floor.js';
+import { createStory } from './story.js';
+
+const $ = (id) => document.getElementById(id);
+const SITE_KEY = 'salon.console.site';
+
+const app = {
+  me: null,
+  csrf: null,
+  siteId: null,
+  floor: null,
+  story: null,
+  checkingAuth: false,
+};
+
+function setView(view) {
+  document.body.dataset.view = view;
+  $('boot').hidden = view !== 'loading' && view !== 'error';
+  $('login').hidden = view !== 'login';
+  $('console').hidden = view !== 'console';
+}
+
+async function errorMessage(res, fallback) {
+  try {
+    const body = await res.json();
+    const msg = body?.error?.message;
+    if (typeof msg === 'string' && msg.trim()) return msg;
+  } catch { /* not JSON */ }
+  return fallback;
+}
+
+// ---------------------------------------------------------------- boot
+
+async function boot() {
+  let res;
+  try {
+    res = await fetch('/api/auth/me', { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' });
+  } catch {
+    showBootError('Could not reach Salon. Check your connection and try again.');
+    return;
+  }
+  if (res.status === 401) {
+    teardown();
+    showLogin();
+    return;
+  }
+  if (!res.ok) {
+    showBootError(await errorMessage(res, `Salon answered ${res.status}. Try again in a moment.`));
+    return;
+  }
+  let me;
+  try { me = await res.json(); } catch { showBootError('Salon sent an unreadable answer.'); return; }
+  showConsole(me);
+}
+
+function showBootError(text) {
+  setView('error');
+  const boot = $('boot');
+  const retry = document.createElement('button');
+  retry.type = 'button';
+  retry.className = 'button';
+  retry.textContent = 'Try again';
+  retry.addEventListener('click', () => { setView('loading'); $('boot').textContent = 'Loading…'; start(); });
+  const p = document.createElement('p');
+  p.textContent = text;
+  boot.replaceChildren(p, retry);
+}
+
+// ---------------------------------------------------------------- login
+
+let retryTimer = 0;
+
+function showLogin(message) {
+  setView('login');
+  const err = $('login-error');
+  err.textContent = message || '';
+  err.hidden = !message;
+  const email = $('login-email');
+  if (!email.value) email.focus(); else $('login-password').focus();
+}
+
+async function onLoginSubmit(ev) {
+  ev.preventDefault();
+  const email = $('login-email').value.trim();
+  const password = $('login-password').value;
+  const err = $('login-error');
+  const submit = $('login-submit');
+  if (!email || !password) {
+    err.textContent = 'Enter your e-mail address and password.';
+    err.hidden = false;
+    return;
+  }
+  submit.disabled = true;
+  err.hidden = true;
+  $('login-form').setAttribute('aria-busy', 'true');
+  try {
+    const res = await fetch('/api/auth/login', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (res.ok) {
+      $('login-password').value = '';
+      await boot();
+      return;
+    }
+    let message = await errorMessage(res, res.status === 401 ? 'Wrong e-mail address or password.' : res.status === 429 ? 'Too many sign-in attempts. Try again later.' : `Sign-in failed (${res.status}).`);
+    if (res.status === 429) {
+      const after = parseInt(res.headers.get('Retry-After') || '', 10);
+      if (Number.isFinite(after) && after > 0) {
+        if (!/\d/.test(message)) message += ` Try again in ${after} s.`;
+        holdSubmit(Math.min(after, 600));
+      }
+    }
+    err.textContent = message;
+    err.hidden = false;
+    err.dataset.status = String(res.status);
+  } catch {
+    err.textContent = 'Could not reach Salon. Check your connection and try again.';
+    err.hidden = false;
+  } finally {
+    $('login-form').removeAttribute('aria-busy');
+    if (!retryTimer) submit.disabled = false;
+  }
+}
+
+function holdSubmit(seconds) {
+  const submit = $('login-submit');
+  clearTimeout(retryTimer);
+  submit.disabled = true;
+  retryTimer = setTimeout(() => { retryTimer = 0; submit.disabled = false; }, seconds * 1000);
+}
+
+// ---------------------------------------------------------------- console
+
+function showConsole(me) {
+  app.me = me;
+  app.csrf = typeof me.csrf_token === 'string' ? me.csrf_token : '';
+  const associate = me.associate || {};
+  $('associate-name').textContent = typeof associate.name === 'string' && associate.name ? associate.name : (associate.email || 'Associate');
+  $('associate-name').title = typeof associate.email === 'string' ? associate.email : '';
+  if (associate.role) $('associate-role').textContent = String(associate.role);
+
+  const sites = Array.isArray(me.sites) ? me.sites.filter((s) => s && typeof s.id === 'string') : [];
+  const picker = $('site-picker');
+  const nameEl = $('site-name');
+  setView('console');
+
+  if (!sites.length) {
+    teardown();
+    picker.hidden = true;
+    nameEl.hidden = false;
+    nameEl.textContent = 'No site';
+    const banner = $('floor-banner');
+    banner.textContent = 'Your account does not have access to any site yet. Ask an administrator to add you to one.';
+    banner.hidden = false;
+    return;
+  }
+
+  let stored = null;
+  try { stored = localStorage.getItem(SITE_KEY); } catch { /* storage disabled */ }
+  const wanted = sites.find((s) => s.id === app.siteId) || sites.find((s) => s.id === stored) || sites[0];
+
+  if (sites.length > 1) {
+    picker.replaceChildren(...sites.map((s) => {
+      const o = document.createElement('option');
+      o.value = s.id;
+      o.textContent = typeof s.name === 'string' && s.name ? s.name : s.id;
+      return o;
+    }));
+    picker.value = wanted.id;
+    picker.hidden = false;
+    nameEl.hidden = true;
+  } else {
+    picker.hidden = true;
+    nameEl.hidden = false;
+    nameEl.textContent = typeof wanted.name === 'string' && wanted.name ? wanted.name : wanted.id;
+  }
+
+  if (app.floor && app.siteId === wanted.id) return; // already showing it (e.g. re-checked the session)
+  openSite(wanted.id);
+}
+
+function openSite(siteId) {
+  teardown();
+  app.siteId = siteId;
+  try { localStorage.setItem(SITE_KEY, siteId); } catch { /* storage disabled */ }
+  document.body.dataset.siteId = siteId;
+  $('floor-banner').hidden = true;
+
+  app.story = createStory({
+    root: $('story'),
+    getSiteId: () => app.siteId,
+    onClose: (id) => {
+      if (app.floor) {
+        app.floor.setSelected(null);
+        if (id) app.floor.focusTile(id);
+      }
+    },
+    onAuthProblem: recheckAuth,
+  });
+  app.floor = createFloor({
+    siteId,
+    csrf: app.csrf,
+    onOpen: (id) => {
+      app.floor.setSelected(id);
+      app.story.open(id, app.floor.getVisit(id));
+    },
+    onVisitChanged: (v) => app.story?.visitChanged(v),
+    onVisitRemoved: (id) => app.story?.visitRemoved(id),
+    onAuthProblem: recheckAuth,
+  });
+}
+
+function teardown() {
+  if (app.floor) { app.floor.stop(); app.floor = null; }
+  if (app.story) { app.story.destroy(); app.story = null; }
+  delete document.body.dataset.siteId;
+}
+
+/** The floor socket or a story fetch hit an auth problem: is the session still valid? */
+async function recheckAuth() {
+  if (app.checkingAuth) return;
+  app.checkingAuth = true;
+  try {
+    const res = await fetch('/api/auth/me', { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' });
+    if (res.status === 401) {
+      teardown();
+      app.siteId = null;
+      showLogin('Your session has ended. Please sign in again.');
+    } else if (res.ok) {
+      const me = await res.json();
+      const sites = Array.isArray(me.sites) ? me.sites : [];
+      if (typeof me.csrf_token === 'string' && me.csrf_token !== app.csrf) {
+        // a new CSRF token: reopen the floor with it
+        app.csrf = me.csrf_token;
+        if (app.siteId) openSite(app.siteId);
+      }
+      if (app.siteId && !sites.some((s) => s && s.id === app.siteId)) {
+        app.siteId = null;
+        showConsole(me);
+      }
+    }
+  } catch { /* offline: the floor keeps retrying */ } finally {
+    app.checkingAuth = false;
+  }
+}
+
+async function logout() {
+  const btn = $('logout');
+  btn.disabled = true;
+  try {
+    await fetch('/api/auth/logout', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': app.csrf || '' },
+    });
+  } catch { /* we leave the console anyway */ }
+  teardown();
+  app.siteId = null;
+  app.me = null;
+  app.csrf = null;
+  btn.disabled = false;
+  showLogin();
+}
+
+// ---------------------------------------------------------------- start
+
+function start() {
+  boot();
+}
+
+$('login-form').addEventListener('submit', onLoginSubmit);
+$('logout').addEventListener('click', logout);
+$('site-picker').addEventListener('change', (ev) => {
+  const id = ev.target.value;
+  if (id && id !== app.siteId) openSite(id);
+});
+setView('loading');
+start();

