@@ -98,8 +98,8 @@ class LiveServer:
     clients: list[httpx.Client] = field(default_factory=list)
 
     @classmethod
-    def start(cls, database_url: str, **overrides: Any) -> LiveServer:
-        port = free_port()
+    def start(cls, database_url: str, port: int | None = None, **overrides: Any) -> LiveServer:
+        port = port or free_port()
         settings = Settings(
             database_url=database_url,
             host="127.0.0.1",
