@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=False, description="Set Secure on the session cookie")
     session_hours: int = 12
     floor_active_seconds: int = Field(
-        default=600, description="A visit leaves the floor after this long without events"
+        default=180, description="A visit leaves the floor after this long without events"
     )
     floor_flush_ms: int = Field(default=100, description="Coalescing window for floor deltas")
     stalled_checkout_seconds: int = 90
