@@ -72,7 +72,7 @@ class _SiteFeed:
     subscribers: set[asyncio.Queue[str | None]] = field(default_factory=set)
     dirty: set[str] = field(default_factory=set)
     removed: set[str] = field(default_factory=set)
-    fingerprints: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class LiveFloor:
@@ -199,8 +199,20 @@ class LiveFloor:
                     self.state.remove(site_id, state.visit_id)
                     feed.removed.add(state.visit_id)
                     feed.dirty.discard(state.visit_id)
-                else:
+                elif self._time_sensitive(state, now):
                     feed.dirty.add(state.visit_id)
+
+    def _time_sensitive(self, state: VisitState, now: float) -> bool:
+        """Could the clock alone change what the associate sees (stalled, idle, mood fading)?"""
+        margin = 2 * HOUSEKEEPING_SECONDS
+        if state.checkout_step is not None and state.cart:
+            return True
+        if (
+            state.rage_clicks
+            and now - state.rage_clicks[-1] <= self.rules.rage_window_seconds + margin
+        ):
+            return True
+        return now - state.last_activity_at <= self.rules.idle_seconds + margin
 
     def flush(self, now: float) -> None:
         for site_id, feed in self._feeds.items():
@@ -246,6 +258,6 @@ class LiveFloor:
 _VOLATILE = ("time_on_site", "time_on_page")
 
 
-def _fingerprint(summary: dict[str, Any]) -> str:
+def _fingerprint(summary: dict[str, Any]) -> dict[str, Any]:
     """What counts as a change worth a delta; the clock ticking does not (consoles count it)."""
-    return json.dumps({k: v for k, v in summary.items() if k not in _VOLATILE}, sort_keys=True)
+    return {k: v for k, v in summary.items() if k not in _VOLATILE}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from salon.core.errors import ApiError, describe_validation_error
+from salon.tracking.ingest import ClientInfo
 from salon.tracking.schemas import EVENT_TYPES, TrackBatch, TrackResult
-from salon.tracking.service import ClientInfo
 from salon.web.services import client_ip, services
 
 router = APIRouter(tags=["tracking"])
@@ -73,12 +71,12 @@ async def _track(request: Request) -> TrackResult:
         if len(body) > limit:
             raise _too_large(limit)
     try:
-        raw = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
-    try:
-        batch = TrackBatch.model_validate(raw)
+        batch = TrackBatch.model_validate_json(bytes(body))  # parsed and checked in one pass
     except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            reason = first.get("ctx", {}).get("error", "")
+            raise ApiError(400, "malformed_json", f"the body is not valid JSON: {reason}") from exc
         raise describe_validation_error(exc, EVENT_TYPES) from exc
     return await svc.ingestor.ingest(
         batch,

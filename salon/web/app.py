@@ -23,7 +23,7 @@ from salon.floor.service import customer_lookup, rebuild
 from salon.identity import routes as identity_routes
 from salon.identity.service import RateLimiter, SiteDirectory
 from salon.tracking import routes as tracking_routes
-from salon.tracking.service import Ingestor
+from salon.tracking.ingest import Ingestor
 from salon.web.security import SecurityHeaders
 from salon.web.services import Services
 
@@ -58,12 +58,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.floor_flush_ms,
             customer_lookup(db),
         )
+        ingestor = Ingestor(db, bus, sites)
         app.state.services = Services(
             settings=settings,
             db=db,
             bus=bus,
             sites=sites,
-            ingestor=Ingestor(db, bus, sites),
+            ingestor=ingestor,
             floor=floor,
             login_limiter=RateLimiter(settings.login_attempts_per_5min, 300),
         )
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await ingestor.close()
             await floor.stop()
             await bus.stop()
             await db.dispose()

@@ -12,7 +12,7 @@ from salon.core.errors import ApiError
 from salon.db.engine import Database
 from salon.floor.live import LiveFloor
 from salon.identity.service import Actor, RateLimiter, SiteDirectory, actor_for_token
-from salon.tracking.service import Ingestor
+from salon.tracking.ingest import Ingestor
 
 SESSION_COOKIE = "salon_session"
 CSRF_HEADER = "X-CSRF-Token"
