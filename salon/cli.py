@@ -12,9 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from salon.config import get_settings
+from salon.config import Settings, get_settings
 
-app = typer.Typer(help="Salon: the live shop floor for online retailers.", no_args_is_help=True)
+app = typer.Typer(
+    help="Salon: the live shop floor for online retailers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 site_app = typer.Typer(help="Sites (tenants).", no_args_is_help=True)
 associate_app = typer.Typer(help="Associate accounts.", no_args_is_help=True)
@@ -39,6 +43,16 @@ def _serve(host: str, port: int) -> None:
     )
 
 
+def _settings_for(host: str | None, port: int | None) -> Settings:
+    """Command-line host and port win, and reach the app (which reads the environment)."""
+    if port:
+        os.environ["SALON_PORT"] = str(port)
+    if host:
+        os.environ["SALON_HOST"] = host
+    get_settings.cache_clear()
+    return get_settings()
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
@@ -46,12 +60,12 @@ def serve(
     migrate: Annotated[bool, typer.Option(help="Apply migrations first")] = True,
 ) -> None:
     """Serve the API, the console and the widget."""
-    settings = get_settings()
+    settings = _settings_for(host, port)
     if migrate:
         from salon.db.migrate import upgrade
 
         upgrade(settings.database_url)
-    _serve(host or settings.host, port or settings.port)
+    _serve(settings.host, settings.port)
 
 
 @db_app.command("upgrade")
@@ -134,13 +148,8 @@ def demo(
     host: Annotated[str | None, typer.Option(help="Interface")] = None,
 ) -> None:
     """Migrate, seed the demo store and serve it with simulated shoppers."""
-    if port:
-        os.environ["SALON_PORT"] = str(port)
-    if host:
-        os.environ["SALON_HOST"] = host
     os.environ["SALON_DEMO"] = "true"
-    get_settings.cache_clear()
-    settings = get_settings()
+    settings = _settings_for(host, port)
     from salon.db.engine import Database
     from salon.db.migrate import upgrade
     from salon.demo.seed import DEMO_ACCOUNTS, seed_demo

@@ -43,11 +43,10 @@ BRASS = "#b8954a"
 GROUND = "#f7f4ee"
 
 
-
 def _mix(hex_colour: str, other: str, amount: float) -> str:
     """`hex_colour` moved `amount` (0..1) of the way towards `other`."""
-    a = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(other[i:i + 2], 16) for i in (1, 3, 5)]
+    a = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(x + (y - x) * amount):02x}" for x, y in zip(a, b, strict=True))
 
 
@@ -60,6 +59,7 @@ def dark(hex_colour: str, amount: float = 0.3) -> str:
 
 
 # --- handbags ---------------------------------------------------------------------------------
+
 
 def tote(c: str) -> str:
     return (
@@ -122,7 +122,8 @@ def top_handle(c: str) -> str:
     scales = "".join(
         f'<rect x="{112 + 24 * col + (row % 2) * 12}" y="{262 + 22 * row}" width="20" '
         f'height="18" rx="4" fill="{dark(c, 0.22)}" opacity="0.5"/>'
-        for row in range(5) for col in range(7)
+        for row in range(5)
+        for col in range(7)
     )
     return (
         f'<path d="M150 210 L160 140 Q200 120 240 140 L250 210" fill="none" '
@@ -138,6 +139,7 @@ def top_handle(c: str) -> str:
 
 # --- watches ----------------------------------------------------------------------------------
 
+
 def _watch(c: str, radius: int, dial: str, bracelet: bool, extra: str = "") -> str:
     strap_fill = "url(#body)" if bracelet else "#2a2320"
     links = ""
@@ -152,11 +154,14 @@ def _watch(c: str, radius: int, dial: str, bracelet: bool, extra: str = "") -> s
         for angle in range(0, 360, 30)
     )
     return (
-        f'<rect x="168" y="40" width="64" height="400" rx="18" fill="{strap_fill}"/>' + links
+        f'<rect x="168" y="40" width="64" height="400" rx="18" fill="{strap_fill}"/>'
+        + links
         + f'<circle cx="200" cy="240" r="{radius + 8}" fill="{dark(c, 0.25)}"/>'
         f'<circle cx="200" cy="240" r="{radius + 4}" fill="url(#body)"/>'
         f'<rect x="{200 + radius + 2}" y="232" width="14" height="16" rx="3" fill="url(#body)"/>'
-        f'<circle cx="200" cy="240" r="{radius - 6}" fill="{dial}"/>' + ticks + extra
+        f'<circle cx="200" cy="240" r="{radius - 6}" fill="{dial}"/>'
+        + ticks
+        + extra
         + f'<path d="M200 240 L200 {240 - radius + 26}" stroke="{dark(c, 0.45)}" '
         'stroke-width="4" stroke-linecap="round"/>'
         f'<path d="M200 240 L{200 + radius // 2} 252" stroke="{dark(c, 0.45)}" '
@@ -214,11 +219,12 @@ def strap(c: str) -> str:
         f'<rect x="174" y="64" width="52" height="142" rx="11" fill="none" '
         f'stroke="{light(c, 0.35)}" stroke-width="2" stroke-dasharray="5 4"/>'
         f'<rect x="160" y="196" width="80" height="30" rx="8" fill="none" stroke="#b9bec4" '
-        'stroke-width="7"/>' + holes + '</g>'
+        'stroke-width="7"/>' + holes + "</g>"
     )
 
 
 # --- jewellery --------------------------------------------------------------------------------
+
 
 def _star(cx: float, cy: float, r: float) -> str:
     points = []
@@ -309,16 +315,20 @@ def charm(c: str) -> str:
 
 # --- outerwear --------------------------------------------------------------------------------
 
+
 def _coat(c: str, hem: int, sleeves: bool = True, collar: str = "") -> str:
     sleeve = (
-        f'<path d="M128 110 L78 150 L58 {hem - 90} L92 {hem - 80} L124 190 Z" '
-        f'fill="{dark(c, 0.12)}"/>'
-        f'<path d="M272 110 L322 150 L342 {hem - 90} L308 {hem - 80} L276 190 Z" '
-        f'fill="{dark(c, 0.12)}"/>'
-    ) if sleeves else ""
+        (
+            f'<path d="M128 110 L78 150 L58 {hem - 90} L92 {hem - 80} L124 190 Z" '
+            f'fill="{dark(c, 0.12)}"/>'
+            f'<path d="M272 110 L322 150 L342 {hem - 90} L308 {hem - 80} L276 190 Z" '
+            f'fill="{dark(c, 0.12)}"/>'
+        )
+        if sleeves
+        else ""
+    )
     return (
-        sleeve
-        + f'<path d="M170 80 L128 108 L118 {hem} L282 {hem} L272 108 L230 80 '
+        sleeve + f'<path d="M170 80 L128 108 L118 {hem} L282 {hem} L272 108 L230 80 '
         'Q200 100 170 80 Z" fill="url(#body)"/>'
         + collar
         + f'<path d="M200 100 L200 {hem}" stroke="{dark(c, 0.25)}" stroke-width="2"/>'
@@ -343,12 +353,17 @@ def wrap_coat(c: str) -> str:
 def trench(c: str) -> str:
     buttons = "".join(
         f'<circle cx="{x}" cy="{y}" r="5" fill="{dark(c, 0.45)}"/>'
-        for x in (180, 220) for y in (160, 200, 290)
+        for x in (180, 220)
+        for y in (160, 200, 290)
     )
-    return _coat(c, 420, collar=_lapels(c)) + buttons + (
-        f'<rect x="118" y="236" width="164" height="14" fill="{dark(c, 0.2)}"/>'
-        f'<rect x="192" y="232" width="16" height="22" fill="none" stroke="{BRASS}" '
-        'stroke-width="3"/>'
+    return (
+        _coat(c, 420, collar=_lapels(c))
+        + buttons
+        + (
+            f'<rect x="118" y="236" width="164" height="14" fill="{dark(c, 0.2)}"/>'
+            f'<rect x="192" y="232" width="16" height="22" fill="none" stroke="{BRASS}" '
+            'stroke-width="3"/>'
+        )
     )
 
 
@@ -373,8 +388,7 @@ def gilet(c: str) -> str:
 def rain_jacket(c: str) -> str:
     hood = f'<path d="M160 82 Q200 30 240 82 Q200 104 160 82 Z" fill="{dark(c, 0.2)}"/>'
     return _coat(c, 350, collar=hood) + (
-        f'<path d="M140 270 L170 270 M230 270 L260 270" stroke="{dark(c, 0.35)}" '
-        'stroke-width="3"/>'
+        f'<path d="M140 270 L170 270 M230 270 L260 270" stroke="{dark(c, 0.35)}" stroke-width="3"/>'
     )
 
 
@@ -398,7 +412,7 @@ def gloves(c: str) -> str:
             f'<rect x="{x - 30}" y="220" width="40" height="22" rx="11" fill="url(#body)" '
             f'transform="rotate(-35 {x - 10} 231)"/>'
             f'<rect x="{x + 6}" y="310" width="88" height="40" rx="6" fill="{dark(c, 0.2)}"/>'
-            '</g>'
+            "</g>"
         )
 
     return glove(80, -8) + glove(210, 8)
@@ -406,10 +420,11 @@ def gloves(c: str) -> str:
 
 # --- shoes ------------------------------------------------------------------------------------
 
+
 def pump(c: str) -> str:
     return (
         '<path d="M50 372 C48 358 72 348 112 337 C152 326 176 318 196 318 C232 300 276 240 '
-        '300 222 L332 206 C342 216 342 236 340 254 L326 380 L316 380 L308 266 C262 302 '
+        "300 222 L332 206 C342 216 342 236 340 254 L326 380 L316 380 L308 266 C262 302 "
         '204 360 162 374 C122 386 72 386 50 372 Z" fill="url(#body)"/>'
         f'<path d="M50 372 C72 386 122 386 162 374 C204 360 262 302 308 266" fill="none" '
         f'stroke="{dark(c, 0.4)}" stroke-width="5"/>'
@@ -419,7 +434,7 @@ def pump(c: str) -> str:
 def _low_shoe(c: str, top: int) -> str:
     return (
         f'<path d="M40 360 C40 330 80 318 130 310 C170 304 190 {top} 230 {top - 4} '
-        f'L330 {top - 12} C350 {top - 10} 356 330 354 366 L354 380 L60 380 C46 380 40 372 '
+        f"L330 {top - 12} C350 {top - 10} 356 330 354 366 L354 380 L60 380 C46 380 40 372 "
         '40 360 Z" fill="url(#body)"/>'
         f'<path d="M40 372 L354 372 L354 384 L52 384 Z" fill="{dark(c, 0.45)}"/>'
     )
@@ -476,7 +491,7 @@ def sandal(c: str) -> str:
     )
     return (
         f'<path d="M50 374 C90 384 140 382 180 366 C240 340 280 300 310 270 L340 264 '
-        f'L344 278 L328 380 L318 380 L312 290 C270 330 220 380 160 388 C110 394 64 390 '
+        f"L344 278 L328 380 L318 380 L312 290 C270 330 220 380 160 388 C110 394 64 390 "
         f'50 380 Z" fill="{dark(c, 0.2)}"/>'
         f'<path d="M80 350 C110 316 160 316 180 352" fill="none" stroke="url(#body)" '
         'stroke-width="14"/>'
@@ -497,16 +512,39 @@ def oxford(c: str) -> str:
 
 #: Which silhouette each product gets.
 SHAPES: dict[str, Callable[[str], str]] = {
-    "P101": tote, "P102": shoulder_bag, "P103": clutch, "P104": weekender,
-    "P105": card_holder, "P106": top_handle,
-    "P201": watch_bracelet, "P202": watch_moonphase, "P203": watch_petite,
-    "P204": watch_chrono, "P205": strap, "P206": watch_dress,
-    "P301": studs, "P302": tennis_bracelet, "P303": chain, "P304": ring,
-    "P305": pearl_drops, "P306": cuff, "P307": charm,
-    "P401": wrap_coat, "P402": trench, "P403": aviator, "P404": gilet,
-    "P405": rain_jacket, "P406": evening_coat, "P407": gloves,
-    "P501": pump, "P502": loafer, "P503": chelsea, "P504": ballerina,
-    "P505": sneaker, "P506": sandal, "P507": oxford,
+    "P101": tote,
+    "P102": shoulder_bag,
+    "P103": clutch,
+    "P104": weekender,
+    "P105": card_holder,
+    "P106": top_handle,
+    "P201": watch_bracelet,
+    "P202": watch_moonphase,
+    "P203": watch_petite,
+    "P204": watch_chrono,
+    "P205": strap,
+    "P206": watch_dress,
+    "P301": studs,
+    "P302": tennis_bracelet,
+    "P303": chain,
+    "P304": ring,
+    "P305": pearl_drops,
+    "P306": cuff,
+    "P307": charm,
+    "P401": wrap_coat,
+    "P402": trench,
+    "P403": aviator,
+    "P404": gilet,
+    "P405": rain_jacket,
+    "P406": evening_coat,
+    "P407": gloves,
+    "P501": pump,
+    "P502": loafer,
+    "P503": chelsea,
+    "P504": ballerina,
+    "P505": sneaker,
+    "P506": sandal,
+    "P507": oxford,
 }
 
 
@@ -520,7 +558,7 @@ def render(product: Product, colour: str) -> str:
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 480" width="400" height="480" '
         f'role="img" aria-label="{title}"><title>{title}</title>'
-        '<defs>'
+        "<defs>"
         f'<linearGradient id="body" x1="0" y1="0" x2="1" y2="1">'
         f'<stop offset="0" stop-color="{highlight}"/><stop offset="0.55" stop-color="{base}"/>'
         f'<stop offset="1" stop-color="{shadow}"/></linearGradient>'
@@ -529,7 +567,7 @@ def render(product: Product, colour: str) -> str:
         '<stop offset="1" stop-color="#cfc4b3"/></radialGradient>'
         '<radialGradient id="ground" cx="0.5" cy="0.4" r="0.75">'
         f'<stop offset="0" stop-color="#fdfbf7"/><stop offset="1" stop-color="{GROUND}"/>'
-        '</radialGradient></defs>'
+        "</radialGradient></defs>"
         '<rect width="400" height="480" fill="url(#ground)"/>'
         '<ellipse cx="200" cy="412" rx="150" ry="14" fill="#000000" opacity="0.07"/>'
         f'<g transform="translate(0 10)">{shape(base)}</g></svg>\n'

@@ -17,12 +17,22 @@ from salon.demo.store_data import CATEGORIES, Category, Product
 
 STORE_NAME = "Maison Aurel"
 CHECKOUT_STEPS: tuple[str, ...] = ("details", "shipping", "payment", "review")  # as shop.js
-GIFT_QUERIES = ("gift for her", "anniversary", "anniversary gift", "gift for him",
-                "birthday present")
+GIFT_QUERIES = (
+    "gift for her",
+    "anniversary",
+    "anniversary gift",
+    "gift for him",
+    "birthday present",
+)
 BARGAIN_QUERIES = ("sale", "discount", "under 500", "last season")
 HELP_QUERIES = ("size guide", "returns", "where is my order", "delivery time")
-RAGE_TARGETS = ("size picker", "Add to bag button", "promo code field", "Pay now button",
-                "colour swatch")
+RAGE_TARGETS = (
+    "size picker",
+    "Add to bag button",
+    "promo code field",
+    "Pay now button",
+    "colour swatch",
+)
 REFERRERS = ("https://www.google.com/", "https://www.instagram.com/", "https://news.example.org/")
 INFO_PAGES = (("shipping", "Shipping & delivery"), ("returns", "Returns"), ("about", "Our atelier"))
 THINK_MIN, THINK_MAX = 2.0, 20.0
@@ -59,27 +69,108 @@ class Persona:
 
 
 PERSONAS: tuple[Persona, ...] = (
-    Persona("window shopper", 3.0, (5, 14), (4.0, 20.0), (200.0, 900.0), p_add=0.05,
-            p_wishlist=0.2, p_checkout=0.1, p_idle=0.08, p_hidden=0.06),
-    Persona("decisive buyer", 1.5, (6, 12), (2.0, 8.0), (500.0, 1400.0), p_add=0.7,
-            lands_on_product=0.7, p_variant=0.9, variant_flips=(1, 1), p_checkout=0.95,
-            p_abandon_step=0.03, p_purchase=0.9, p_idle=0.0, p_hidden=0.02),
-    Persona("indecisive toggler", 1.5, (12, 26), (3.0, 14.0), (300.0, 1100.0), p_add=0.3,
-            p_variant=0.95, variant_flips=(2, 5), shortlist=3, p_remove=0.4, add_then_remove=0.2,
-            lands_on_product=1.0, p_checkout=0.5,
-            p_purchase=0.45),
-    Persona("gift hunter", 1.2, (8, 18), (3.0, 15.0), (300.0, 1200.0), p_add=0.4,
-            p_search=0.5, queries=GIFT_QUERIES, p_checkout=0.7, p_purchase=0.7),
-    Persona("price-sensitive", 1.2, (8, 18), (3.0, 16.0), (300.0, 1000.0), p_add=0.6,
-            p_search=0.35, queries=BARGAIN_QUERIES, p_remove=0.5, add_then_remove=0.6,
-            prefers_cheap=True, p_checkout=0.5,
-            p_abandon_step=0.2, p_purchase=0.4),
-    Persona("frustrated", 0.8, (6, 14), (2.0, 9.0), (2500.0, 6000.0), p_add=0.4,
-            p_search=0.3, queries=HELP_QUERIES, variant_flips=(2, 4), p_remove=0.3,
-            add_then_remove=0.2, p_checkout=0.6, p_abandon_step=0.3, p_purchase=0.3, p_rage=0.35),
-    Persona("loyal customer", 0.0, (6, 16), (2.0, 12.0), (400.0, 1300.0), p_add=0.55,
-            p_wishlist=0.15, p_checkout=0.8, p_abandon_step=0.05, p_purchase=0.85,
-            identifies=True),
+    Persona(
+        "window shopper",
+        3.0,
+        (5, 14),
+        (4.0, 20.0),
+        (200.0, 900.0),
+        p_add=0.05,
+        p_wishlist=0.2,
+        p_checkout=0.1,
+        p_idle=0.08,
+        p_hidden=0.06,
+    ),
+    Persona(
+        "decisive buyer",
+        1.5,
+        (6, 12),
+        (2.0, 8.0),
+        (500.0, 1400.0),
+        p_add=0.7,
+        lands_on_product=0.7,
+        p_variant=0.9,
+        variant_flips=(1, 1),
+        p_checkout=0.95,
+        p_abandon_step=0.03,
+        p_purchase=0.9,
+        p_idle=0.0,
+        p_hidden=0.02,
+    ),
+    Persona(
+        "indecisive toggler",
+        1.5,
+        (12, 26),
+        (3.0, 14.0),
+        (300.0, 1100.0),
+        p_add=0.3,
+        p_variant=0.95,
+        variant_flips=(2, 5),
+        shortlist=3,
+        p_remove=0.4,
+        add_then_remove=0.2,
+        lands_on_product=1.0,
+        p_checkout=0.5,
+        p_purchase=0.45,
+    ),
+    Persona(
+        "gift hunter",
+        1.2,
+        (8, 18),
+        (3.0, 15.0),
+        (300.0, 1200.0),
+        p_add=0.4,
+        p_search=0.5,
+        queries=GIFT_QUERIES,
+        p_checkout=0.7,
+        p_purchase=0.7,
+    ),
+    Persona(
+        "price-sensitive",
+        1.2,
+        (8, 18),
+        (3.0, 16.0),
+        (300.0, 1000.0),
+        p_add=0.6,
+        p_search=0.35,
+        queries=BARGAIN_QUERIES,
+        p_remove=0.5,
+        add_then_remove=0.6,
+        prefers_cheap=True,
+        p_checkout=0.5,
+        p_abandon_step=0.2,
+        p_purchase=0.4,
+    ),
+    Persona(
+        "frustrated",
+        0.8,
+        (6, 14),
+        (2.0, 9.0),
+        (2500.0, 6000.0),
+        p_add=0.4,
+        p_search=0.3,
+        queries=HELP_QUERIES,
+        variant_flips=(2, 4),
+        p_remove=0.3,
+        add_then_remove=0.2,
+        p_checkout=0.6,
+        p_abandon_step=0.3,
+        p_purchase=0.3,
+        p_rage=0.35,
+    ),
+    Persona(
+        "loyal customer",
+        0.0,
+        (6, 16),
+        (2.0, 12.0),
+        (400.0, 1300.0),
+        p_add=0.55,
+        p_wishlist=0.15,
+        p_checkout=0.8,
+        p_abandon_step=0.05,
+        p_purchase=0.85,
+        identifies=True,
+    ),
 )
 LOYAL = PERSONAS[-1]
 
@@ -128,8 +219,9 @@ def variant_id_for(product: Product, colour: str | None, size: str | None) -> st
     size = size or (product.sizes[0] if len(product.sizes) == 1 else None)
     if colour is None or size is None:
         return None
-    return next((v.variant_id for v in product.variants if (v.colour, v.size) == (colour, size)),
-                None)
+    return next(
+        (v.variant_id for v in product.variants if (v.colour, v.size) == (colour, size)), None
+    )
 
 
 @dataclass
@@ -156,8 +248,13 @@ class ShopperScript:
             pool = self._in_category(self.rng.choice(self.products).category)
             self.shortlist = self.rng.sample(pool, min(len(pool), self.persona.shortlist))
         stage = Stage.LAND
-        handlers = {Stage.LAND: self.land, Stage.BROWSE: self.browse, Stage.PRODUCT: self.product,
-                    Stage.CART: self.cart_page, Stage.CHECKOUT: self.checkout}
+        handlers = {
+            Stage.LAND: self.land,
+            Stage.BROWSE: self.browse,
+            Stage.PRODUCT: self.product,
+            Stage.CART: self.cart_page,
+            Stage.CHECKOUT: self.checkout,
+        }
         while stage is not Stage.LEAVE:
             stage = await handlers[stage]()
             if stage is not Stage.LEAVE:
@@ -177,8 +274,9 @@ class ShopperScript:
             self._view_product(self._next_product(), referrer)
             return Stage.PRODUCT
         if self.rng.random() < 0.5:
-            self.channel.page_view("/shop", f"The art of the considered purchase | {STORE_NAME}",
-                                   "home", referrer)
+            self.channel.page_view(
+                "/shop", f"The art of the considered purchase | {STORE_NAME}", "home", referrer
+            )
             self.browsing = None
         else:
             self._view_category(self._random_category(), referrer)
@@ -260,8 +358,9 @@ class ShopperScript:
         total = round(sum(line.product.price * line.quantity for line in self.cart.values()), 2)
         order_id = f"MA-{secrets.token_hex(5).upper()}"
         self.channel.emit("purchase", order_id=order_id, total=total, currency="EUR")
-        self.channel.page_view(f"/shop/order/{order_id}", f"Thank you | {STORE_NAME}",
-                               "confirmation", None)
+        self.channel.page_view(
+            f"/shop/order/{order_id}", f"Thank you | {STORE_NAME}", "confirmation", None
+        )
         self.cart.clear()
         await self._think()
         return Stage.LEAVE
@@ -300,34 +399,46 @@ class ShopperScript:
         self.channel.identify()
 
     def _rage(self) -> None:
-        self.channel.emit("rage_click", clicks=self.rng.randint(3, 9),
-                          target=self.rng.choice(RAGE_TARGETS))
+        self.channel.emit(
+            "rage_click", clicks=self.rng.randint(3, 9), target=self.rng.choice(RAGE_TARGETS)
+        )
 
     def _view_product(self, product: Product, referrer: str | None = None) -> None:
         self.current = product
         self.choice = {}
-        self.channel.page_view(f"/shop/p/{product.product_id}", f"{product.name} | {STORE_NAME}",
-                               "product", referrer)
-        self.channel.emit("product_view", product_id=product.product_id, name=product.name,
-                          price=product.price, category=product.category)
+        self.channel.page_view(
+            f"/shop/p/{product.product_id}", f"{product.name} | {STORE_NAME}", "product", referrer
+        )
+        self.channel.emit(
+            "product_view",
+            product_id=product.product_id,
+            name=product.name,
+            price=product.price,
+            category=product.category,
+        )
 
     def _view_category(self, category: Category, referrer: str | None) -> None:
         self.browsing = category.slug
-        self.channel.page_view(f"/shop/c/{category.slug}", f"{category.name} | {STORE_NAME}",
-                               "category", referrer)
+        self.channel.page_view(
+            f"/shop/c/{category.slug}", f"{category.name} | {STORE_NAME}", "category", referrer
+        )
 
     def _search(self) -> None:
         queries = self.persona.queries or self._catalogue_queries()
         query = self.rng.choice(queries)
         self.channel.emit("search", query=query)
         self.browsing = None
-        self.channel.page_view(f"/shop/search?q={quote_plus(query)}",
-                               f"Search: {query} | {STORE_NAME}", "search", None)
+        self.channel.page_view(
+            f"/shop/search?q={quote_plus(query)}", f"Search: {query} | {STORE_NAME}", "search", None
+        )
         self.last_query = query
 
     def _select_variant(self, product: Product, attribute: str | None = None) -> None:
-        options = [(a, values) for a, values in (("colour", product.colours),
-                                                 ("size", product.sizes)) if len(values) > 1]
+        options = [
+            (a, values)
+            for a, values in (("colour", product.colours), ("size", product.sizes))
+            if len(values) > 1
+        ]
         if attribute is not None:
             options = [(a, values) for a, values in options if a == attribute]
         if not options:
@@ -336,8 +447,11 @@ class ShopperScript:
         previous = self.choice.get(attribute)
         fresh = [v for v in values if v != previous] or list(values)
         self.choice[attribute] = value = self.rng.choice(fresh)
-        fields: dict[str, object] = {"product_id": product.product_id, "attribute": attribute,
-                                     "value": value}
+        fields: dict[str, object] = {
+            "product_id": product.product_id,
+            "attribute": attribute,
+            "value": value,
+        }
         variant = variant_id_for(product, self.choice.get("colour"), self.choice.get("size"))
         if variant:
             fields["variant_id"] = variant
@@ -351,8 +465,12 @@ class ShopperScript:
         quantity = 2 if self.rng.random() < 0.1 else 1
         line = self.cart.setdefault(product.product_id, CartLine(product, variant, 0))
         line.quantity = min(99, line.quantity + quantity)
-        fields: dict[str, object] = {"product_id": product.product_id, "name": product.name,
-                                     "price": product.price, "quantity": quantity}
+        fields: dict[str, object] = {
+            "product_id": product.product_id,
+            "name": product.name,
+            "price": product.price,
+            "quantity": quantity,
+        }
         if variant:
             fields["variant_id"] = variant
         self.channel.emit("add_to_cart", **fields)
@@ -361,8 +479,12 @@ class ShopperScript:
         line = self.cart.pop(product_id, None)
         if line is None:
             return
-        fields: dict[str, object] = {"product_id": product_id, "name": line.product.name,
-                                     "price": line.product.price, "quantity": line.quantity}
+        fields: dict[str, object] = {
+            "product_id": product_id,
+            "name": line.product.name,
+            "price": line.product.price,
+            "quantity": line.quantity,
+        }
         if line.variant_id:
             fields["variant_id"] = line.variant_id
         self.channel.emit("remove_from_cart", **fields)
@@ -402,6 +524,9 @@ class ShopperScript:
     def _search_hit(self) -> Product:
         """A product whose name or category shares a word with the query, else any product."""
         words = {w for w in self.last_query.lower().split() if len(w) > 2}
-        hits = [p for p in self.products
-                if words & set(f"{p.name} {p.category}".lower().replace("-", " ").split())]
+        hits = [
+            p
+            for p in self.products
+            if words & set(f"{p.name} {p.category}".lower().replace("-", " ").split())
+        ]
         return self.rng.choice(hits or list(self.products))

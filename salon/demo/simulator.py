@@ -67,11 +67,13 @@ class SimulatorStats:
     active_shoppers: int = 0
 
     def summary(self) -> str:
-        return (f"{self.active_shoppers} shoppers on site, {self.visits_started} visits "
-                f"({self.returning_visits} returning, {self.identified_visits} identified), "
-                f"{self.batches_sent} batches / {self.events_sent} events sent, "
-                f"{self.purchases} purchases, {self.errors} errors, "
-                f"{self.rate_limited} rate-limited, {self.dropped_batches} batches dropped")
+        return (
+            f"{self.active_shoppers} shoppers on site, {self.visits_started} visits "
+            f"({self.returning_visits} returning, {self.identified_visits} identified), "
+            f"{self.batches_sent} batches / {self.events_sent} events sent, "
+            f"{self.purchases} purchases, {self.errors} errors, "
+            f"{self.rate_limited} rate-limited, {self.dropped_batches} batches dropped"
+        )
 
 
 class _Stopped(Exception):
@@ -89,8 +91,9 @@ async def _sleep_unless(stop: asyncio.Event, seconds: float) -> bool:
 class _Tracker:
     """Posts batches over one shared keep-alive client; retries 429/5xx, never raises."""
 
-    def __init__(self, client: httpx.AsyncClient, stats: SimulatorStats,
-                 stop: asyncio.Event) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, stats: SimulatorStats, stop: asyncio.Event
+    ) -> None:
         self._client = client
         self._stats = stats
         self._stop = stop
@@ -104,10 +107,11 @@ class _Tracker:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             if not final and await _sleep_unless(self._stop, self._resume_at - loop.time()):
                 final = True
-            delay = min(MAX_BACKOFF, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.0)
+            delay = min(MAX_BACKOFF, 0.5 * 2**attempt) * random.uniform(0.5, 1.0)
             try:
-                response = await self._client.post("/api/track", json=body,
-                                                   headers={"User-Agent": user_agent})
+                response = await self._client.post(
+                    "/api/track", json=body, headers={"User-Agent": user_agent}
+                )
             except httpx.HTTPError as exc:
                 self._stats.errors += 1
                 self._note("network", f"{type(exc).__name__}: {exc}")
@@ -159,8 +163,9 @@ def _error_text(response: httpx.Response) -> str:
 class _Visit:
     """One shopper's tab: the widget's queue, identity, flush timer and heartbeat."""
 
-    def __init__(self, sim: Simulator, visitor_id: str, customer: Customer | None,
-                 rng: random.Random) -> None:
+    def __init__(
+        self, sim: Simulator, visitor_id: str, customer: Customer | None, rng: random.Random
+    ) -> None:
         self._sim = sim
         self.visitor_id = visitor_id
         self.visit_id = secrets.token_hex(16)
@@ -186,15 +191,23 @@ class _Visit:
     def emit(self, event_type: str, **fields: object) -> None:
         if not self.queue:
             self.queued_since = self.clock
-        self.queue.append({"id": secrets.token_hex(8), "type": event_type,
-                           "ts": int(time.time() * 1000), **fields})
+        self.queue.append(
+            {
+                "id": secrets.token_hex(8),
+                "type": event_type,
+                "ts": int(time.time() * 1000),
+                **fields,
+            }
+        )
 
     def identify(self) -> None:
         if self.customer is None or self.identity is not None or not self._sim.site_secret:
             return
         customer_id = self.customer.customer_id
-        self.identity = {"customer_id": customer_id,
-                         "signature": sign_customer_id(self._sim.site_secret, customer_id)}
+        self.identity = {
+            "customer_id": customer_id,
+            "signature": sign_customer_id(self._sim.site_secret, customer_id),
+        }
         self._sim.stats.identified_visits += 1
 
     def set_visible(self, visible: bool) -> None:
@@ -225,9 +238,12 @@ class _Visit:
         while self.queue:
             events = self.queue[:MAX_EVENTS_PER_BATCH]
             del self.queue[:MAX_EVENTS_PER_BATCH]
-            body: dict[str, Any] = {"site_key": self._sim.site_key,
-                                    "visitor_id": self.visitor_id, "visit_id": self.visit_id,
-                                    "events": events}
+            body: dict[str, Any] = {
+                "site_key": self._sim.site_key,
+                "visitor_id": self.visitor_id,
+                "visit_id": self.visit_id,
+                "events": events,
+            }
             if self.identity:
                 body["identity"] = self.identity
             await self._sim.tracker.send(body, self.user_agent, final=final)
@@ -236,15 +252,24 @@ class _Visit:
 class Simulator:
     """A population of about `shoppers` concurrent visits; each leaver is replaced by a newcomer."""
 
-    def __init__(self, base_url: str, site_key: str, site_secret: str, shoppers: int = 80,
-                 speed: float = 1.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        site_key: str,
+        site_secret: str,
+        shoppers: int = 80,
+        speed: float = 1.0,
+        seed: int | None = None,
+    ) -> None:
         if not 1 <= shoppers <= MAX_SHOPPERS:
             raise ValueError(f"shoppers must be between 1 and {MAX_SHOPPERS}, got {shoppers}")
         if not 0 < speed <= 10_000:
             raise ValueError(f"speed must be a positive factor (at most 10000), got {speed}")
         if not store_data.PRODUCTS:
-            raise RuntimeError("salon.demo.store_data.PRODUCTS is empty: the simulator needs "
-                               "the demo catalogue to browse")
+            raise RuntimeError(
+                "salon.demo.store_data.PRODUCTS is empty: the simulator needs "
+                "the demo catalogue to browse"
+            )
         split = urlsplit(base_url)
         if split.scheme not in ("http", "https") or not split.netloc:
             raise ValueError(f"--url must be an http(s) base URL, got {base_url!r}")
@@ -271,17 +296,29 @@ class Simulator:
         if await _sleep_unless(self._stop, simulated_seconds / self.speed):
             raise _Stopped
 
-    async def run(self, duration: float | None = None, stop: asyncio.Event | None = None,
-                  log_interval: float = 10.0) -> SimulatorStats:
+    async def run(
+        self,
+        duration: float | None = None,
+        stop: asyncio.Event | None = None,
+        log_interval: float = 10.0,
+    ) -> SimulatorStats:
         """Run until `stop` is set or `duration` wall-clock seconds pass (forever if neither)."""
-        limits = httpx.Limits(max_connections=min(100, self.shoppers),
-                              max_keepalive_connections=min(100, self.shoppers))
+        limits = httpx.Limits(
+            max_connections=min(100, self.shoppers),
+            max_keepalive_connections=min(100, self.shoppers),
+        )
         headers = {"Origin": self.origin}
-        async with httpx.AsyncClient(base_url=self.base_url, headers=headers, limits=limits,
-                                     timeout=httpx.Timeout(10.0, pool=60.0)) as client:
+        async with httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            limits=limits,
+            timeout=httpx.Timeout(10.0, pool=60.0),
+        ) as client:
             self._tracker = _Tracker(client, self.stats, self._stop)
-            slots = [asyncio.create_task(self._slot(random.Random(self._rng.getrandbits(64))))
-                     for _ in range(self.shoppers)]
+            slots = [
+                asyncio.create_task(self._slot(random.Random(self._rng.getrandbits(64))))
+                for _ in range(self.shoppers)
+            ]
             reporter = asyncio.create_task(self._report(log_interval))
             waiter = asyncio.create_task((stop or asyncio.Event()).wait())
             try:
@@ -319,8 +356,14 @@ class Simulator:
         persona = pick_persona(rng, customer=customer is not None)
         visit = _Visit(self, visitor_id, customer, rng)
         early = customer is not None and (persona.identifies or rng.random() < 0.5)
-        script = ShopperScript(visit, rng, persona, self.products, identify_early=early,
-                               identify_late=customer is not None and not early)
+        script = ShopperScript(
+            visit,
+            rng,
+            persona,
+            self.products,
+            identify_early=early,
+            identify_late=customer is not None and not early,
+        )
         self.stats.visits_started += 1
         self.stats.active_shoppers += 1
         stopped = False
@@ -344,8 +387,9 @@ class Simulator:
                     customer = rng.choice(free)
                     self._online_customers.add(customer.customer_id)
                     self.stats.returning_visits += 1
-                    visitor_id = self._customer_visitors.setdefault(customer.customer_id,
-                                                                    secrets.token_hex(16))
+                    visitor_id = self._customer_visitors.setdefault(
+                        customer.customer_id, secrets.token_hex(16)
+                    )
                     return visitor_id, customer
             if self._anonymous_pool:
                 index = rng.randrange(len(self._anonymous_pool))
@@ -364,17 +408,24 @@ class Simulator:
             self._anonymous_pool.pop(self._rng.randrange(POOL_SIZE))
 
 
-async def run_simulator(base_url: str, site_key: str, site_secret: str, shoppers: int = 80,
-                        speed: float = 1.0, duration: float | None = None,
-                        seed: int | None = None,
-                        stop: asyncio.Event | None = None) -> SimulatorStats:
+async def run_simulator(
+    base_url: str,
+    site_key: str,
+    site_secret: str,
+    shoppers: int = 80,
+    speed: float = 1.0,
+    duration: float | None = None,
+    seed: int | None = None,
+    stop: asyncio.Event | None = None,
+) -> SimulatorStats:
     """Drive `shoppers` simulated shoppers against a running Salon until stopped.
 
     `speed` divides every simulated delay (think times, flush timer, heartbeats), so tests can
     run minutes of shopping in seconds; `duration` is in wall-clock seconds.
     """
-    simulator = Simulator(base_url, site_key, site_secret, shoppers=shoppers, speed=speed,
-                          seed=seed)
+    simulator = Simulator(
+        base_url, site_key, site_secret, shoppers=shoppers, speed=speed, seed=seed
+    )
     return await simulator.run(duration=duration, stop=stop)
 
 
@@ -397,8 +448,9 @@ async def _run_until_signalled(args: argparse.Namespace, secret: str) -> Simulat
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    simulator = Simulator(args.url, args.site_key, secret, shoppers=args.shoppers,
-                          speed=args.speed, seed=args.seed)
+    simulator = Simulator(
+        args.url, args.site_key, secret, shoppers=args.shoppers, speed=args.speed, seed=args.seed
+    )
     return await simulator.run(duration=args.duration, stop=stop, log_interval=args.log_interval)
 
 
@@ -406,26 +458,44 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m salon.demo.simulator",
         description="Simulated shoppers browsing the demo store through POST /api/track. "
-                    f"The site secret (for identifying returning customers) is read from "
-                    f"${SECRET_ENV}.")
+        f"The site secret (for identifying returning customers) is read from "
+        f"${SECRET_ENV}.",
+    )
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="Salon's base URL")
     parser.add_argument("--site-key", required=True, help="the site's public key (pk_...)")
-    parser.add_argument("--shoppers", type=_shopper_count, default=80,
-                        help=f"concurrent shoppers, 1-{MAX_SHOPPERS} (default 80)")
-    parser.add_argument("--speed", type=_positive, default=1.0,
-                        help="time compression: 10 makes shoppers act 10x faster (default 1)")
-    parser.add_argument("--duration", type=_positive, default=None,
-                        help="stop after this many wall-clock seconds (default: until Ctrl-C)")
+    parser.add_argument(
+        "--shoppers",
+        type=_shopper_count,
+        default=80,
+        help=f"concurrent shoppers, 1-{MAX_SHOPPERS} (default 80)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_positive,
+        default=1.0,
+        help="time compression: 10 makes shoppers act 10x faster (default 1)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=_positive,
+        default=None,
+        help="stop after this many wall-clock seconds (default: until Ctrl-C)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed for reproducible behaviour")
-    parser.add_argument("--log-interval", type=_positive, default=10.0,
-                        help="seconds between summary lines (default 10)")
+    parser.add_argument(
+        "--log-interval",
+        type=_positive,
+        default=10.0,
+        help="seconds between summary lines (default 10)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is too much
     secret = os.environ.get(SECRET_ENV, "")
     if not secret:
-        log.warning("%s is not set: returning customers will browse without identifying",
-                    SECRET_ENV)
+        log.warning(
+            "%s is not set: returning customers will browse without identifying", SECRET_ENV
+        )
     try:
         stats = asyncio.run(_run_until_signalled(args, secret))
     except (RuntimeError, ValueError) as exc:

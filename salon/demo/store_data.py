@@ -14,22 +14,22 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Variant:
-    variant_id: str          # e.g. "P100-BLK-M"
-    colour: str              # e.g. "Black"
-    size: str                # e.g. "M" or "One size"
+    variant_id: str  # e.g. "P100-BLK-M"
+    colour: str  # e.g. "Black"
+    size: str  # e.g. "M" or "One size"
     stock: int
 
 
 @dataclass(frozen=True)
 class Product:
-    product_id: str          # e.g. "P100"
+    product_id: str  # e.g. "P100"
     name: str
-    category: str            # slug of a Category
-    price: float             # EUR
+    category: str  # slug of a Category
+    price: float  # EUR
     description: str
     colours: tuple[str, ...]
     sizes: tuple[str, ...]
-    image: str               # file name under salon/demo/static/img/
+    image: str  # file name under salon/demo/static/img/
     variants: tuple[Variant, ...] = field(default=())
 
 
@@ -44,15 +44,15 @@ class Category:
 class PastOrder:
     order_id: str
     days_ago: int
-    lines: tuple[tuple[str, int], ...]   # (product_id, quantity)
+    lines: tuple[tuple[str, int], ...]  # (product_id, quantity)
 
 
 @dataclass(frozen=True)
 class Customer:
-    customer_id: str         # the store's own id, e.g. "C1001"
+    customer_id: str  # the store's own id, e.g. "C1001"
     name: str
     email: str
-    loyalty_tier: str        # "none", "silver", "gold", "platinum"
+    loyalty_tier: str  # "none", "silver", "gold", "platinum"
     orders: tuple[PastOrder, ...] = ()
 
 
@@ -149,141 +149,330 @@ def image_for(product: Product, colour: str) -> str:
 # --- catalogue --------------------------------------------------------------------------------
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("handbags", "Handbags",
-             "Hand-stitched calfskin and exotic leathers, made to be carried for decades."),
-    Category("watches", "Watches",
-             "Swiss-made movements in steel and precious metals, finished by hand."),
-    Category("jewellery", "Jewellery",
-             "Fine jewellery in 18k gold, set with ethically sourced diamonds and pearls."),
-    Category("outerwear", "Outerwear",
-             "Cashmere, double-faced wool and shearling, tailored in our Paris atelier."),
-    Category("shoes", "Shoes",
-             "Italian lasts, Blake-stitched soles and leathers that soften with every wear."),
+    Category(
+        "handbags",
+        "Handbags",
+        "Hand-stitched calfskin and exotic leathers, made to be carried for decades.",
+    ),
+    Category(
+        "watches", "Watches", "Swiss-made movements in steel and precious metals, finished by hand."
+    ),
+    Category(
+        "jewellery",
+        "Jewellery",
+        "Fine jewellery in 18k gold, set with ethically sourced diamonds and pearls.",
+    ),
+    Category(
+        "outerwear",
+        "Outerwear",
+        "Cashmere, double-faced wool and shearling, tailored in our Paris atelier.",
+    ),
+    Category(
+        "shoes",
+        "Shoes",
+        "Italian lasts, Blake-stitched soles and leathers that soften with every wear.",
+    ),
 )
 
 PRODUCTS: tuple[Product, ...] = (
     # Handbags
-    _product("P101", "Aurel Classic Tote", "handbags", 2950,
-             "A structured tote in full-grain calfskin with a suede-lined interior, an inner zip "
-             "pocket and hand-painted edges. Fits a 14-inch laptop.",
-             ("Black", "Cognac", "Ivory")),
-    _product("P102", "Céleste Shoulder Bag", "handbags", 3900,
-             "Our signature shoulder bag with a turn-lock clasp in palladium-finished brass and an "
-             "adjustable strap that converts it to a cross-body.",
-             ("Black", "Burgundy", "Taupe")),
-    _product("P103", "Petite Soirée Clutch", "handbags", 1250,
-             "An evening clutch in lambskin with a detachable chain, lined in silk satin. Holds a "
-             "phone, cards and a lipstick.",
-             ("Black", "Gold", "Blush")),
-    _product("P104", "Voyage Weekender", "handbags", 5600,
-             "A 48-hour bag in vegetable-tanned leather with solid brass hardware, a padded shoe "
-             "compartment and a removable shoulder strap.",
-             ("Cognac", "Navy")),
-    _product("P105", "Grained Leather Card Holder", "handbags", 220,
-             "Four card slots and a central pocket in pebble-grain calfskin. Complimentary "
-             "hot-stamped initials.",
-             ("Black", "Cognac", "Burgundy", "Navy")),
-    _product("P106", "Héritage Top-Handle in Crocodile", "handbags", 11800,
-             "Cut from a single matt crocodile skin and assembled by one artisan over forty hours. "
-             "Each piece is numbered and comes with its CITES certificate.",
-             ("Black", "Burgundy")),
+    _product(
+        "P101",
+        "Aurel Classic Tote",
+        "handbags",
+        2950,
+        "A structured tote in full-grain calfskin with a suede-lined interior, an inner zip "
+        "pocket and hand-painted edges. Fits a 14-inch laptop.",
+        ("Black", "Cognac", "Ivory"),
+    ),
+    _product(
+        "P102",
+        "Céleste Shoulder Bag",
+        "handbags",
+        3900,
+        "Our signature shoulder bag with a turn-lock clasp in palladium-finished brass and an "
+        "adjustable strap that converts it to a cross-body.",
+        ("Black", "Burgundy", "Taupe"),
+    ),
+    _product(
+        "P103",
+        "Petite Soirée Clutch",
+        "handbags",
+        1250,
+        "An evening clutch in lambskin with a detachable chain, lined in silk satin. Holds a "
+        "phone, cards and a lipstick.",
+        ("Black", "Gold", "Blush"),
+    ),
+    _product(
+        "P104",
+        "Voyage Weekender",
+        "handbags",
+        5600,
+        "A 48-hour bag in vegetable-tanned leather with solid brass hardware, a padded shoe "
+        "compartment and a removable shoulder strap.",
+        ("Cognac", "Navy"),
+    ),
+    _product(
+        "P105",
+        "Grained Leather Card Holder",
+        "handbags",
+        220,
+        "Four card slots and a central pocket in pebble-grain calfskin. Complimentary "
+        "hot-stamped initials.",
+        ("Black", "Cognac", "Burgundy", "Navy"),
+    ),
+    _product(
+        "P106",
+        "Héritage Top-Handle in Crocodile",
+        "handbags",
+        11800,
+        "Cut from a single matt crocodile skin and assembled by one artisan over forty hours. "
+        "Each piece is numbered and comes with its CITES certificate.",
+        ("Black", "Burgundy"),
+    ),
     # Watches
-    _product("P201", "Aurel Heure Automatic 38 mm", "watches", 6400,
-             "A self-winding calibre with 70 hours of power reserve behind a sapphire case back, "
-             "on a hand-finished bracelet. Water resistant to 100 m.",
-             ("Steel", "Gold")),
-    _product("P202", "Lune Moonphase 40 mm", "watches", 11900,
-             "An aventurine dial with a hand-engraved moonphase accurate to one day in 122 years, "
-             "in an 18k case on an alligator strap.",
-             ("Rose Gold", "White Gold")),
-    _product("P203", "Petite Seconde 28 mm", "watches", 1850,
-             "A slim quartz watch with a small-seconds sub-dial and a guilloché mother-of-pearl "
-             "face. Interchangeable strap.",
-             ("Steel", "Rose Gold", "Gold")),
-    _product("P204", "Régate Chronograph 42 mm", "watches", 8200,
-             "A column-wheel chronograph with a regatta countdown, ceramic bezel and screw-down "
-             "crown. Water resistant to 200 m.",
-             ("Steel", "Black")),
-    _product("P205", "Alligator Watch Strap", "watches", 280,
-             "A hand-stitched alligator strap with a quick-release spring bar, fits 18 to 20 mm "
-             "lugs.",
-             ("Black", "Cognac", "Navy")),
-    _product("P206", "Cadran Dress Watch 36 mm", "watches", 4300,
-             "A hand-wound dress watch, 7.8 mm thin, with applied indices and dauphine hands.",
-             ("Gold", "Steel")),
+    _product(
+        "P201",
+        "Aurel Heure Automatic 38 mm",
+        "watches",
+        6400,
+        "A self-winding calibre with 70 hours of power reserve behind a sapphire case back, "
+        "on a hand-finished bracelet. Water resistant to 100 m.",
+        ("Steel", "Gold"),
+    ),
+    _product(
+        "P202",
+        "Lune Moonphase 40 mm",
+        "watches",
+        11900,
+        "An aventurine dial with a hand-engraved moonphase accurate to one day in 122 years, "
+        "in an 18k case on an alligator strap.",
+        ("Rose Gold", "White Gold"),
+    ),
+    _product(
+        "P203",
+        "Petite Seconde 28 mm",
+        "watches",
+        1850,
+        "A slim quartz watch with a small-seconds sub-dial and a guilloché mother-of-pearl "
+        "face. Interchangeable strap.",
+        ("Steel", "Rose Gold", "Gold"),
+    ),
+    _product(
+        "P204",
+        "Régate Chronograph 42 mm",
+        "watches",
+        8200,
+        "A column-wheel chronograph with a regatta countdown, ceramic bezel and screw-down "
+        "crown. Water resistant to 200 m.",
+        ("Steel", "Black"),
+    ),
+    _product(
+        "P205",
+        "Alligator Watch Strap",
+        "watches",
+        280,
+        "A hand-stitched alligator strap with a quick-release spring bar, fits 18 to 20 mm lugs.",
+        ("Black", "Cognac", "Navy"),
+    ),
+    _product(
+        "P206",
+        "Cadran Dress Watch 36 mm",
+        "watches",
+        4300,
+        "A hand-wound dress watch, 7.8 mm thin, with applied indices and dauphine hands.",
+        ("Gold", "Steel"),
+    ),
     # Jewellery
-    _product("P301", "Étoile Stud Earrings", "jewellery", 480,
-             "Six-pointed stars in 18k gold, each set with a 0.05 ct brilliant-cut diamond.",
-             ("Gold", "Rose Gold", "White Gold")),
-    _product("P302", "Riviera Tennis Bracelet", "jewellery", 9800,
-             "Fifty-two brilliant-cut diamonds (4.2 ct in total, G colour, VS clarity) in a "
-             "four-claw setting with a double safety clasp.",
-             ("White Gold", "Gold")),
-    _product("P303", "Fil d'Or Chain Necklace", "jewellery", 1150,
-             "A fine 45 cm chain in 18k gold with an adjustable ring at 40 cm. Lovely layered.",
-             ("Gold", "Rose Gold")),
-    _product("P304", "Solitaire Ring 0.5 ct", "jewellery", 4600,
-             "A 0.5 ct round brilliant diamond (F colour, VVS2) on a slender band. Resized free of "
-             "charge in our atelier.",
-             ("White Gold", "Gold", "Rose Gold")),
-    _product("P305", "Perle Drop Earrings", "jewellery", 890,
-             "Akoya pearls of 8 mm suspended from a polished 18k gold hook.",
-             ("Gold", "White Gold")),
-    _product("P306", "Manchette Torsadée Cuff", "jewellery", 2700,
-             "A twisted-rope cuff, hand-forged and polished, that opens gently to fit most wrists.",
-             ("Gold", "Silver")),
-    _product("P307", "Initial Charm", "jewellery", 180,
-             "A small engraved disc with your initial, on a spring-ring clasp to add to any chain.",
-             ("Gold", "Silver", "Rose Gold")),
+    _product(
+        "P301",
+        "Étoile Stud Earrings",
+        "jewellery",
+        480,
+        "Six-pointed stars in 18k gold, each set with a 0.05 ct brilliant-cut diamond.",
+        ("Gold", "Rose Gold", "White Gold"),
+    ),
+    _product(
+        "P302",
+        "Riviera Tennis Bracelet",
+        "jewellery",
+        9800,
+        "Fifty-two brilliant-cut diamonds (4.2 ct in total, G colour, VS clarity) in a "
+        "four-claw setting with a double safety clasp.",
+        ("White Gold", "Gold"),
+    ),
+    _product(
+        "P303",
+        "Fil d'Or Chain Necklace",
+        "jewellery",
+        1150,
+        "A fine 45 cm chain in 18k gold with an adjustable ring at 40 cm. Lovely layered.",
+        ("Gold", "Rose Gold"),
+    ),
+    _product(
+        "P304",
+        "Solitaire Ring 0.5 ct",
+        "jewellery",
+        4600,
+        "A 0.5 ct round brilliant diamond (F colour, VVS2) on a slender band. Resized free of "
+        "charge in our atelier.",
+        ("White Gold", "Gold", "Rose Gold"),
+    ),
+    _product(
+        "P305",
+        "Perle Drop Earrings",
+        "jewellery",
+        890,
+        "Akoya pearls of 8 mm suspended from a polished 18k gold hook.",
+        ("Gold", "White Gold"),
+    ),
+    _product(
+        "P306",
+        "Manchette Torsadée Cuff",
+        "jewellery",
+        2700,
+        "A twisted-rope cuff, hand-forged and polished, that opens gently to fit most wrists.",
+        ("Gold", "Silver"),
+    ),
+    _product(
+        "P307",
+        "Initial Charm",
+        "jewellery",
+        180,
+        "A small engraved disc with your initial, on a spring-ring clasp to add to any chain.",
+        ("Gold", "Silver", "Rose Gold"),
+    ),
     # Outerwear
-    _product("P401", "Cashmere Wrap Coat", "outerwear", 4200,
-             "Double-faced cashmere, hand-finished seams and a self-tie belt. Unlined, so it "
-             "drapes like a blanket.",
-             ("Camel", "Black", "Ivory"), CLOTHING_SIZES),
-    _product("P402", "Impérial Trench", "outerwear", 2650,
-             "A gabardine trench woven in Lancashire, with a storm flap, leather-covered buckles "
-             "and a removable wool lining.",
-             ("Camel", "Navy", "Black"), CLOTHING_SIZES),
-    _product("P403", "Shearling Aviator Jacket", "outerwear", 5900,
-             "Spanish merino shearling with a wide collar, twin buckle straps and a two-way zip.",
-             ("Cognac", "Black"), CLOTHING_SIZES),
-    _product("P404", "Quilted Down Gilet", "outerwear", 980,
-             "Responsibly sourced goose down in a featherlight shell, packs into its own pocket.",
-             ("Black", "Navy", "Forest"), CLOTHING_SIZES),
-    _product("P405", "Packable Silk Rain Jacket", "outerwear", 1290,
-             "Bonded silk faille with taped seams and a hood that rolls into the collar.",
-             ("Navy", "Taupe", "Black"), CLOTHING_SIZES),
-    _product("P406", "Velvet Evening Coat", "outerwear", 7800,
-             "Silk velvet with hand-embroidered silk-thread florals on the cuffs and a satin "
-             "lining.",
-             ("Black", "Burgundy", "Emerald"), CLOTHING_SIZES),
-    _product("P407", "Cashmere-Lined Leather Gloves", "outerwear", 390,
-             "Hair-sheep nappa gloves lined in cashmere, with hand-sewn points on the back.",
-             ("Black", "Cognac", "Burgundy"), GLOVE_SIZES),
+    _product(
+        "P401",
+        "Cashmere Wrap Coat",
+        "outerwear",
+        4200,
+        "Double-faced cashmere, hand-finished seams and a self-tie belt. Unlined, so it "
+        "drapes like a blanket.",
+        ("Camel", "Black", "Ivory"),
+        CLOTHING_SIZES,
+    ),
+    _product(
+        "P402",
+        "Impérial Trench",
+        "outerwear",
+        2650,
+        "A gabardine trench woven in Lancashire, with a storm flap, leather-covered buckles "
+        "and a removable wool lining.",
+        ("Camel", "Navy", "Black"),
+        CLOTHING_SIZES,
+    ),
+    _product(
+        "P403",
+        "Shearling Aviator Jacket",
+        "outerwear",
+        5900,
+        "Spanish merino shearling with a wide collar, twin buckle straps and a two-way zip.",
+        ("Cognac", "Black"),
+        CLOTHING_SIZES,
+    ),
+    _product(
+        "P404",
+        "Quilted Down Gilet",
+        "outerwear",
+        980,
+        "Responsibly sourced goose down in a featherlight shell, packs into its own pocket.",
+        ("Black", "Navy", "Forest"),
+        CLOTHING_SIZES,
+    ),
+    _product(
+        "P405",
+        "Packable Silk Rain Jacket",
+        "outerwear",
+        1290,
+        "Bonded silk faille with taped seams and a hood that rolls into the collar.",
+        ("Navy", "Taupe", "Black"),
+        CLOTHING_SIZES,
+    ),
+    _product(
+        "P406",
+        "Velvet Evening Coat",
+        "outerwear",
+        7800,
+        "Silk velvet with hand-embroidered silk-thread florals on the cuffs and a satin lining.",
+        ("Black", "Burgundy", "Emerald"),
+        CLOTHING_SIZES,
+    ),
+    _product(
+        "P407",
+        "Cashmere-Lined Leather Gloves",
+        "outerwear",
+        390,
+        "Hair-sheep nappa gloves lined in cashmere, with hand-sewn points on the back.",
+        ("Black", "Cognac", "Burgundy"),
+        GLOVE_SIZES,
+    ),
     # Shoes
-    _product("P501", "Aurel Pump 85 mm", "shoes", 890,
-             "A pointed pump in patent calfskin on an 85 mm heel, with a padded leather insole.",
-             ("Black", "Blush", "Burgundy"), WOMENS_SHOE_SIZES),
-    _product("P502", "Riviera Suede Loafer", "shoes", 720,
-             "An unlined suede loafer with a hand-sewn apron toe and a flexible rubber-studded "
-             "sole.",
-             ("Navy", "Cognac", "Taupe"), MENS_SHOE_SIZES),
-    _product("P503", "Chelsea Boot", "shoes", 1150,
-             "A Goodyear-welted Chelsea boot in polished calfskin with elastic side gussets.",
-             ("Black", "Cognac"), MENS_SHOE_SIZES),
-    _product("P504", "Danse Ballerina Flat", "shoes", 590,
-             "A glove-soft ballerina in lambskin with a grosgrain bow and a cushioned heel.",
-             ("Black", "Ivory", "Blush", "Gold"), WOMENS_SHOE_SIZES),
-    _product("P505", "Court Leather Sneaker", "shoes", 460,
-             "A minimal court sneaker in smooth calfskin on a margom rubber cupsole.",
-             ("Ivory", "Black"), MENS_SHOE_SIZES),
-    _product("P506", "Cristal Evening Sandal", "shoes", 2350,
-             "A strappy sandal embellished by hand with 600 crystals, on a 100 mm stiletto.",
-             ("Gold", "Silver", "Black"), WOMENS_SHOE_SIZES),
-    _product("P507", "Bespoke Alligator Oxford", "shoes", 6800,
-             "A whole-cut oxford in glazed alligator, hand-lasted and hand-welted in our Florence "
-             "workshop. Eight weeks to make.",
-             ("Black", "Cognac"), MENS_SHOE_SIZES),
+    _product(
+        "P501",
+        "Aurel Pump 85 mm",
+        "shoes",
+        890,
+        "A pointed pump in patent calfskin on an 85 mm heel, with a padded leather insole.",
+        ("Black", "Blush", "Burgundy"),
+        WOMENS_SHOE_SIZES,
+    ),
+    _product(
+        "P502",
+        "Riviera Suede Loafer",
+        "shoes",
+        720,
+        "An unlined suede loafer with a hand-sewn apron toe and a flexible rubber-studded sole.",
+        ("Navy", "Cognac", "Taupe"),
+        MENS_SHOE_SIZES,
+    ),
+    _product(
+        "P503",
+        "Chelsea Boot",
+        "shoes",
+        1150,
+        "A Goodyear-welted Chelsea boot in polished calfskin with elastic side gussets.",
+        ("Black", "Cognac"),
+        MENS_SHOE_SIZES,
+    ),
+    _product(
+        "P504",
+        "Danse Ballerina Flat",
+        "shoes",
+        590,
+        "A glove-soft ballerina in lambskin with a grosgrain bow and a cushioned heel.",
+        ("Black", "Ivory", "Blush", "Gold"),
+        WOMENS_SHOE_SIZES,
+    ),
+    _product(
+        "P505",
+        "Court Leather Sneaker",
+        "shoes",
+        460,
+        "A minimal court sneaker in smooth calfskin on a margom rubber cupsole.",
+        ("Ivory", "Black"),
+        MENS_SHOE_SIZES,
+    ),
+    _product(
+        "P506",
+        "Cristal Evening Sandal",
+        "shoes",
+        2350,
+        "A strappy sandal embellished by hand with 600 crystals, on a 100 mm stiletto.",
+        ("Gold", "Silver", "Black"),
+        WOMENS_SHOE_SIZES,
+    ),
+    _product(
+        "P507",
+        "Bespoke Alligator Oxford",
+        "shoes",
+        6800,
+        "A whole-cut oxford in glazed alligator, hand-lasted and hand-welted in our Florence "
+        "workshop. Eight weeks to make.",
+        ("Black", "Cognac"),
+        MENS_SHOE_SIZES,
+    ),
 )
 
 
@@ -343,7 +532,7 @@ _ORDER_PROFILE: dict[str, tuple[int, int, float, float]] = {
 
 
 def _email(name: str) -> str:
-    """"Zoë van Dijk" -> "zoe.van.dijk@example.com"."""
+    """ "Zoë van Dijk" -> "zoe.van.dijk@example.com"."""
     decomposed = unicodedata.normalize("NFKD", name.lower())
     ascii_name = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return ascii_name.replace(" ", ".").replace("'", "") + "@example.com"

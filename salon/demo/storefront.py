@@ -60,7 +60,14 @@ HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 #: Offered on the account page's "sign in as a demo customer" list, best demo first.
 DEMO_SIGNIN_IDS: tuple[str, ...] = ("C1001", "C1017", "C1002", "C1005", "C1003", "C1004", "C1007")
 FEATURED_IDS: tuple[str, ...] = (
-    "P102", "P202", "P401", "P302", "P501", "P104", "P304", "P403",
+    "P102",
+    "P202",
+    "P401",
+    "P302",
+    "P501",
+    "P104",
+    "P304",
+    "P403",
 )
 CHECKOUT_STEPS: tuple[str, ...] = ("details", "shipping", "payment", "review")
 ORDER_ID = re.compile(r"MA-[A-Z0-9]{4,20}")
@@ -74,35 +81,50 @@ STATIC_TYPES: dict[str, str] = {
     ".woff2": "font/woff2",
 }
 SEARCH_SYNONYMS: dict[str, str] = {
-    "jewelry": "jewellery", "purse": "bag", "trainer": "sneaker", "trainers": "sneaker",
+    "jewelry": "jewellery",
+    "purse": "bag",
+    "trainer": "sneaker",
+    "trainers": "sneaker",
     "color": "colour",
 }
 INFO_PAGES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "shipping": ("Shipping & delivery", (
-        "Every order travels with complimentary insured delivery in two to four working days, "
-        "signed for on arrival. An express courier delivers the next working day for EUR 35.",
-        "You may also collect your order in one of our boutiques in Paris, London, Milan or "
-        "New York, where an adviser will present it to you.",
-    )),
-    "returns": ("Returns", (
-        "You have thirty days to return a piece in its original condition, free of charge. "
-        "Engraved and made-to-order pieces cannot be returned.",
-        "Ask an adviser to arrange a collection, or bring the piece to any boutique.",
-    )),
-    "about": ("Our atelier", (
-        "Maison Aurel was founded in Paris in 1921 as a leather workshop on the rue du "
-        "Faubourg Saint-Honoré. Our artisans still cut, stitch and finish every handbag by hand.",
-        "Maison Aurel is fictional: it exists to demonstrate Salon, the open-source live shop "
-        "floor.",
-    )),
+    "shipping": (
+        "Shipping & delivery",
+        (
+            "Every order travels with complimentary insured delivery in two to four working days, "
+            "signed for on arrival. An express courier delivers the next working day for EUR 35.",
+            "You may also collect your order in one of our boutiques in Paris, London, Milan or "
+            "New York, where an adviser will present it to you.",
+        ),
+    ),
+    "returns": (
+        "Returns",
+        (
+            "You have thirty days to return a piece in its original condition, free of charge. "
+            "Engraved and made-to-order pieces cannot be returned.",
+            "Ask an adviser to arrange a collection, or bring the piece to any boutique.",
+        ),
+    ),
+    "about": (
+        "Our atelier",
+        (
+            "Maison Aurel was founded in Paris in 1921 as a leather workshop on the rue du "
+            "Faubourg Saint-Honoré. Our artisans still cut, stitch and finish every handbag "
+            "by hand.",
+            "Maison Aurel is fictional: it exists to demonstrate Salon, the open-source live shop "
+            "floor.",
+        ),
+    ),
 }
 SORTS: dict[str, str] = {
-    "featured": "Featured", "price-asc": "Price: low to high", "price-desc": "Price: high to low",
+    "featured": "Featured",
+    "price-asc": "Price: low to high",
+    "price-desc": "Price: high to low",
 }
 
 
 def format_eur(value: float) -> str:
-    """"€3,900" for whole euros, "€3,900.50" otherwise (the same format shop.js uses)."""
+    """ "€3,900" for whole euros, "€3,900.50" otherwise (the same format shop.js uses)."""
     return f"€{value:,.0f}" if float(value).is_integer() else f"€{value:,.2f}"
 
 
@@ -110,6 +132,7 @@ templates.env.filters["eur"] = format_eur
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
 
 def _site_keys(request: Request) -> tuple[str, str]:
     demo = getattr(request.app.state, "demo", None)
@@ -189,8 +212,12 @@ def search_products(query: str) -> list[Product]:
     for index, product in enumerate(PRODUCTS):
         name = _fold(product.name)
         haystack = " ".join(
-            (name, _fold(product.description), _fold(names[product.category]),
-             _fold(" ".join(product.colours)))
+            (
+                name,
+                _fold(product.description),
+                _fold(names[product.category]),
+                _fold(" ".join(product.colours)),
+            )
         )
 
         if all(_found(t, haystack) for t in terms):
@@ -236,16 +263,19 @@ def _order_history(customer: Customer) -> list[dict[str, Any]]:
     orders = []
     for order in customer.orders:
         lines = [(product_by_id(pid), qty) for pid, qty in order.lines]
-        orders.append({
-            "order_id": order.order_id,
-            "days_ago": order.days_ago,
-            "lines": [(p.name, qty) for p, qty in lines if p],
-            "total": sum(p.price * qty for p, qty in lines if p),
-        })
+        orders.append(
+            {
+                "order_id": order.order_id,
+                "days_ago": order.days_ago,
+                "lines": [(p.name, qty) for p, qty in lines if p],
+                "total": sum(p.price * qty for p, qty in lines if p),
+            }
+        )
     return orders
 
 
 # --- pages ------------------------------------------------------------------------------------
+
 
 @page("/shop")
 def home(request: Request) -> Response:
@@ -263,8 +293,15 @@ def category_page(request: Request, slug: str, sort: str = "featured") -> Respon
     products = [p for p in PRODUCTS if p.category == slug]
     if sort != "featured":
         products.sort(key=lambda p: p.price, reverse=sort == "price-desc")
-    return render(request, "category.html", "category", category=category, products=products,
-                  sort=sort, sorts=SORTS)
+    return render(
+        request,
+        "category.html",
+        "category",
+        category=category,
+        products=products,
+        sort=sort,
+        sorts=SORTS,
+    )
 
 
 @page("/shop/p/{product_id}")
@@ -278,7 +315,9 @@ def product_page(request: Request, product_id: str, variant: str | None = None) 
         v.size for v in product.variants if v.colour == selection.colour and not v.stock
     }
     return render(
-        request, "product.html", "product",
+        request,
+        "product.html",
+        "product",
         product=product,
         category=category,
         selection=selection,
@@ -304,8 +343,14 @@ def product_page(request: Request, product_id: str, variant: str | None = None) 
 def search_page(request: Request, q: str = "") -> Response:
     query = q.strip()[:SEARCH_MAX]
     results = search_products(query)
-    return render(request, "search.html", "search", query=query, results=results,
-                  suggestions=[p for pid in FEATURED_IDS[:4] if (p := product_by_id(pid))])
+    return render(
+        request,
+        "search.html",
+        "search",
+        query=query,
+        results=results,
+        suggestions=[p for pid in FEATURED_IDS[:4] if (p := product_by_id(pid))],
+    )
 
 
 @page("/shop/cart")
@@ -345,8 +390,15 @@ def info_page(request: Request, slug: str) -> Response:
     if info is None:
         return not_found(request)
     title, paragraphs = info
-    return render(request, "info.html", "info", title=title, paragraphs=paragraphs,
-                  info_pages=INFO_PAGES, slug=slug)
+    return render(
+        request,
+        "info.html",
+        "info",
+        title=title,
+        paragraphs=paragraphs,
+        info_pages=INFO_PAGES,
+        slug=slug,
+    )
 
 
 @page("/shop/account")
@@ -354,7 +406,9 @@ def account_page(request: Request, error: str = "") -> Response:
     customer = signed_in_customer(request)
     demo_customers = [c for cid in DEMO_SIGNIN_IDS if (c := customer_by_id(cid))]
     return render(
-        request, "account.html", "account",
+        request,
+        "account.html",
+        "account",
         demo_customers=demo_customers,
         orders=_order_history(customer) if customer else [],
         unknown_customer=error == "unknown-customer",
@@ -369,8 +423,13 @@ def sign_in(request: Request, customer: str = "") -> Response:
         return RedirectResponse("/shop/account?error=unknown-customer", status_code=303)
     response = RedirectResponse("/shop/account", status_code=303)
     response.set_cookie(
-        CUSTOMER_COOKIE, found.customer_id, max_age=COOKIE_MAX_AGE, path="/shop",
-        httponly=True, samesite="lax", secure=request.url.scheme == "https",
+        CUSTOMER_COOKIE,
+        found.customer_id,
+        max_age=COOKIE_MAX_AGE,
+        path="/shop",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
     )
     return response
 
@@ -383,6 +442,7 @@ def sign_out() -> Response:
 
 
 # --- static files and the catch-all -----------------------------------------------------------
+
 
 def resolve_static(path: str) -> Path | None:
     """The file under static_dir that `path` names, or None for anything outside it."""

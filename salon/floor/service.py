@@ -14,7 +14,7 @@ from salon.floor.avatar import visit_summary
 from salon.floor.live import CustomerLookup, LiveFloor
 from salon.floor.state import VisitState
 from salon.identity.service import Actor, access_site
-from salon.tracking.service import recent_visit_ids, visit_events
+from salon.tracking.service import recent_visits, visit_events
 
 
 def customer_lookup(db: Database) -> CustomerLookup:
@@ -31,25 +31,25 @@ async def rebuild(db: Database, floor: LiveFloor) -> int:
     since = utcnow() - timedelta(seconds=floor.active_seconds)
     lookup = customer_lookup(db)
     count = 0
-    for site_id, visit_id in await recent_visit_ids(db, since):
-        visit, events = await visit_events(db, site_id, visit_id, limit=5000)
-        if visit is None:
-            continue
-        state = VisitState(
-            site_id=site_id,
-            visit_id=visit.id,
-            visitor_id=visit.visitor_id,
-            started_at=as_utc(visit.started_at).timestamp(),
-            last_seen_at=as_utc(visit.last_seen_at).timestamp(),
-            is_returning=visit.is_returning,
-            customer_id=visit.customer_id,
-        )
-        if visit.customer_id:
-            state.customer = await lookup(visit.customer_id)
-        for event in events:
-            state.apply(event.type, as_utc(event.occurred_at).timestamp(), event.data)
-        floor.restore(state)
-        count += 1
+    async for visits, events in recent_visits(db, since):
+        states: dict[str, VisitState] = {}
+        for visit in visits:
+            states[visit.id] = VisitState(
+                site_id=visit.site_id,
+                visit_id=visit.id,
+                visitor_id=visit.visitor_id,
+                started_at=as_utc(visit.started_at).timestamp(),
+                last_seen_at=as_utc(visit.last_seen_at).timestamp(),
+                is_returning=visit.is_returning,
+                customer_id=visit.customer_id,
+            )
+            if visit.customer_id:
+                states[visit.id].customer = await lookup(visit.customer_id)
+        for visit_id, event_type, occurred_at, data in events:
+            states[visit_id].apply(event_type, as_utc(occurred_at).timestamp(), data)
+        for state in states.values():
+            floor.restore(state)
+        count += len(states)
     return count
 
 

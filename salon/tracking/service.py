@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -51,11 +53,22 @@ async def visit_events(
     return visit, list(events)
 
 
-async def recent_visit_ids(db: Database, since: datetime) -> list[tuple[str, str]]:
+StoredEvent = tuple[str, str, datetime, dict[str, Any]]  # visit id, type, occurred at, data
+
+
+async def recent_visits(
+    db: Database, since: datetime, chunk: int = 500
+) -> AsyncIterator[tuple[list[Visit], list[StoredEvent]]]:
+    """Visits seen since `since` with all their events in order, a chunk of visits at a time."""
     async with db.reader() as session:
-        rows = (
-            await session.execute(
-                select(Visit.site_id, Visit.id).where(Visit.last_seen_at >= since)
+        visits = list(
+            (await session.scalars(select(Visit).where(Visit.last_seen_at >= since))).all()
+        )
+        for start in range(0, len(visits), chunk):
+            part = visits[start : start + chunk]
+            rows = await session.execute(
+                select(Event.visit_id, Event.type, Event.occurred_at, Event.data)
+                .where(Event.visit_id.in_([v.id for v in part]))
+                .order_by(Event.visit_id, Event.id)
             )
-        ).all()
-    return [(site_id, visit_id) for site_id, visit_id in rows]
+            yield part, [(r[0], r[1], r[2], r[3]) for r in rows.all()]

@@ -28,7 +28,7 @@ XSS = [
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, SiteInfo]]:
     with fresh_database("sqlite", str(tmp_path_factory.mktemp("db"))) as url:
-        port = free_port()  # the site's allowed origin names the port: seed first, like `salon demo`
+        port = free_port()  # the allowed origin names the port: seed first, like `salon demo`
 
         async def seed() -> SiteInfo:
             db = Database(url)
