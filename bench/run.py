@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import platform
-import secrets
 import socket
 import subprocess
 import sys
@@ -34,10 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from salon.db.engine import Database  # noqa: E402
-from salon.db.migrate import upgrade  # noqa: E402
 from salon.identity.service import create_associate, create_site  # noqa: E402
+from tests.support import fresh_database  # noqa: E402
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 EMAIL, PASSWORD = "bench@example.com", "bench-password-1"
 console = Console()
 
@@ -49,32 +47,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def database(kind: str, tmp: str) -> Iterator[str]:
-    if kind == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp}/bench-{secrets.token_hex(4)}.db"
-        return
-    import asyncpg
-
-    name = f"salon_bench_{secrets.token_hex(4)}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(PG_ADMIN)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@contextmanager
 def server(url: str, tmp: str) -> Iterator[tuple[str, str]]:
     """A migrated database with a site and an associate, served by `salon serve`."""
-    upgrade(url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
 
@@ -134,7 +108,7 @@ def main() -> None:
         for kind in ("sqlite", "postgresql"):
             if f"ingest-{kind}" not in wanted:
                 continue
-            with database(kind, tmp) as url, server(url, tmp) as (base, key):
+            with fresh_database(kind, tmp) as url, server(url, tmp) as (base, key):
                 console.print(f"[bold]ingest on {kind}[/] …")
                 result = run_script("ingest.py", "--url", base, "--site-key", key, "--seconds",
                                     str(args.seconds), "--concurrency", "32", "--batch", "20")
@@ -145,7 +119,7 @@ def main() -> None:
                     f"request p50 {lat['p50']} ms, p99 {lat['p99']} ms, errors {result['errors']}",
                 ))
         if "floor" in wanted:
-            with database("sqlite", tmp) as url, server(url, tmp) as (base, key):
+            with fresh_database("sqlite", tmp) as url, server(url, tmp) as (base, key):
                 console.print("[bold]floor latency, 1,000 visitors, 10 consoles[/] …")
                 result = run_script(
                     "floor_latency.py", "--url", base, "--site-key", key, "--email", EMAIL,

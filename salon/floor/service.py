@@ -14,6 +14,7 @@ from salon.floor.avatar import visit_summary
 from salon.floor.live import CustomerLookup, LiveFloor
 from salon.floor.state import VisitState
 from salon.identity.service import Actor, access_site
+from salon.tracking.models import Visit
 from salon.tracking.service import recent_visits, visit_events
 
 
@@ -26,6 +27,18 @@ def customer_lookup(db: Database) -> CustomerLookup:
     return lookup
 
 
+def _empty_state(visit: Visit) -> VisitState:
+    return VisitState(
+        site_id=visit.site_id,
+        visit_id=visit.id,
+        visitor_id=visit.visitor_id,
+        started_at=as_utc(visit.started_at).timestamp(),
+        last_seen_at=as_utc(visit.last_seen_at).timestamp(),
+        is_returning=visit.is_returning,
+        customer_id=visit.customer_id,
+    )
+
+
 async def rebuild(db: Database, floor: LiveFloor) -> int:
     """Fold the stored events of every recently active visit back into live state."""
     since = utcnow() - timedelta(seconds=floor.active_seconds)
@@ -34,15 +47,7 @@ async def rebuild(db: Database, floor: LiveFloor) -> int:
     async for visits, events in recent_visits(db, since):
         states: dict[str, VisitState] = {}
         for visit in visits:
-            states[visit.id] = VisitState(
-                site_id=visit.site_id,
-                visit_id=visit.id,
-                visitor_id=visit.visitor_id,
-                started_at=as_utc(visit.started_at).timestamp(),
-                last_seen_at=as_utc(visit.last_seen_at).timestamp(),
-                is_returning=visit.is_returning,
-                customer_id=visit.customer_id,
-            )
+            states[visit.id] = _empty_state(visit)
             if visit.customer_id:
                 states[visit.id].customer = await lookup(visit.customer_id)
         for visit_id, event_type, occurred_at, data in events:
@@ -94,15 +99,7 @@ async def visit_story(
         raise not_found("visit")
     state = floor.state.get(site_id, visit_id)
     if state is None:  # left the floor: fold the stored events for the story anyway
-        state = VisitState(
-            site_id=site_id,
-            visit_id=visit.id,
-            visitor_id=visit.visitor_id,
-            started_at=as_utc(visit.started_at).timestamp(),
-            last_seen_at=as_utc(visit.last_seen_at).timestamp(),
-            is_returning=visit.is_returning,
-            customer_id=visit.customer_id,
-        )
+        state = _empty_state(visit)
         for event in events:
             state.apply(event.type, as_utc(event.occurred_at).timestamp(), event.data)
     pages = [

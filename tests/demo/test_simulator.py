@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import threading
 import time
 from collections import Counter, defaultdict
@@ -18,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -28,6 +26,7 @@ from salon.demo import store_data
 from salon.demo.simulator import SECRET_ENV, Simulator, SimulatorStats, main
 from salon.demo.store_data import CUSTOMERS, PRODUCTS
 from salon.identity.signing import verify_customer_signature
+from tests.support import serve_in_thread
 
 SITE_KEY = "pk_test_simulator"
 SITE_SECRET = "sk_test_simulator_secret"
@@ -137,21 +136,9 @@ class Recorder:
 def recorder() -> Iterator[Recorder]:
     rec = Recorder()
     app = Starlette(routes=[Route("/api/track", rec.track, methods=["POST"])])
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    rec.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", ws="none",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "recorder server did not start"
-        time.sleep(0.01)
-    yield rec
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve_in_thread(app) as url:
+        rec.url = url
+        yield rec
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float,

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import socket
-import threading
-import time
 import types
 import warnings
 from collections.abc import Iterator
@@ -20,7 +16,6 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import Response
 
@@ -35,6 +30,8 @@ from salon.demo.store_data import (
     size_code,
 )
 from salon.identity.signing import sign_customer_id
+from tests.support import serve_in_thread
+from tests.web.browser import chromium
 
 with warnings.catch_warnings():
     # Starlette warns that its TestClient will move to httpx2; the API we use is unchanged.
@@ -43,7 +40,6 @@ with warnings.catch_warnings():
 
 SITE_KEY = "pk_test"
 SECRET = "s3cret"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def make_app(demo: object | None = None) -> FastAPI:
@@ -402,29 +398,14 @@ def live_shop() -> Iterator[str]:
     def widget() -> Response:
         return Response(RECORDING_WIDGET, media_type="text/javascript")
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", ws="none",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "storefront server did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian chromium")
 def test_a_shopper_buys_a_coat_in_a_real_browser(live_shop: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
     problems: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         page = browser.new_page()
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -461,7 +442,6 @@ def test_a_shopper_buys_a_coat_in_a_real_browser(live_shop: str) -> None:
         assert page.text_content("#order-total") == "€4,200"
         assert page.text_content("#cart-count") == "0"
         log: list[Any] = json.loads(page.evaluate("sessionStorage.getItem('salon_log')"))
-        browser.close()
 
     assert problems == []
     assert ["identify", "C1002", sign_customer_id(SECRET, "C1002")] in log
