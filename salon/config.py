@@ -38,10 +38,20 @@ class Settings(BaseSettings):
     high_value_cart: float = 1000.0
     high_value_customer: float = 5000.0
     login_attempts_per_5min: int = 5
+    chat_starts_per_minute: int = 30
+    chat_messages_per_minute: int = 60
     track_max_body_bytes: int = 256 * 1024
     demo: bool = Field(default=False, description="Serve the demo storefront at /shop")
     demo_shoppers: int = Field(default=80, ge=0, le=1000)
     demo_outbox: Path = Path("./outbox")
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://[user:pass@]host:port[?starttls=1] or smtps://...; "
+        "unset = transcripts go to demo_outbox as .eml files",
+    )
+    mail_from: str = Field(
+        default="Salon <no-reply@localhost>", description="From of transcript e-mails"
+    )
 
     @property
     def base_url(self) -> str:

@@ -22,7 +22,8 @@ class Product(Base):
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     description: Mapped[str] = mapped_column(Text, default="")
-    image: Mapped[str] = mapped_column(String(300), default="")
+    image: Mapped[str] = mapped_column(String(500), default="")  # URL, absolute or site-relative
+    url: Mapped[str] = mapped_column(String(500), default="")  # the product page on the store
 
 
 class Variant(Base):

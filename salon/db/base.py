@@ -32,6 +32,7 @@ class Base(DeclarativeBase):
 def import_all_models() -> None:
     """Register every domain's tables on Base.metadata (Alembic and tests need them all)."""
     from salon.catalog import models as _catalog  # noqa: F401
+    from salon.chat import models as _chat  # noqa: F401
     from salon.customers import models as _customers  # noqa: F401
     from salon.identity import models as _identity  # noqa: F401
     from salon.tracking import models as _tracking  # noqa: F401

@@ -55,8 +55,9 @@ async def seed_demo(db: Database, origins: list[str]) -> SiteInfo:
                 product.category,
                 prices[product.product_id],
                 product.description,
-                product.image,
+                f"/shop/static/img/{product.image}",
                 [(v.variant_id, v.colour, v.size, v.stock) for v in product.variants],
+                url=f"/shop/p/{product.product_id}",
             )
         for customer in store_data.CUSTOMERS:
             customer_id = await upsert_customer(

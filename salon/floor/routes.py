@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, WebSocket, WebSocketDisconnect
 
 from salon.floor.service import visit_story
-from salon.identity.service import Actor, actor_for_token
-from salon.web.services import SESSION_COOKIE, current_actor, services, ws_services
+from salon.identity.service import Actor
+from salon.web.services import current_actor, services, ws_services
+from salon.web.sockets import accept_console, watch_session
 
 router = APIRouter(tags=["floor"])
-
-HELLO_TIMEOUT = 10.0
-SESSION_RECHECK_SECONDS = 4.0
 
 
 @router.get("/api/sites/{site_id}/visits/{visit_id}")
@@ -29,38 +26,18 @@ async def get_visit_story(
 
 @router.websocket("/ws/floor")
 async def floor_socket(websocket: WebSocket) -> None:
-    """Origin and session are checked before the upgrade; the CSRF token in the first frame."""
+    """Snapshot, then deltas; `last_seq` in the hello resumes (or resyncs)."""
     svc = ws_services(websocket)
-    origin = websocket.headers.get("origin")
-    if origin is None or origin.rstrip("/") not in svc.settings.allowed_console_origins:
-        await websocket.close(code=1008)  # before accept: the upgrade is refused with 403
+    hello = await accept_console(websocket)
+    if hello is None:
         return
-    actor = await actor_for_token(svc.db, websocket.cookies.get(SESSION_COOKIE))
-    if actor is None:
-        await websocket.close(code=1008)
-        return
-    await websocket.accept()
-    try:
-        hello = json.loads(await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT))
-    except (TimeoutError, ValueError, WebSocketDisconnect):
-        await _refuse(websocket, "bad_hello", "send a hello frame first")
-        return
-    if not isinstance(hello, dict) or hello.get("type") != "hello":
-        await _refuse(websocket, "bad_hello", "the first frame must be a hello")
-        return
-    if hello.get("csrf") != actor.csrf_token:
-        await _refuse(websocket, "csrf", "missing or wrong csrf token")
-        return
-    site_id = hello.get("site_id")
-    if not isinstance(site_id, str) or site_id not in actor.site_ids:
-        await _refuse(websocket, "not_found", "site not found")
-        return
-    last_seq = hello.get("last_seq")
+    last_seq = hello.frame.get("last_seq")
     if not isinstance(last_seq, int) or isinstance(last_seq, bool):
         last_seq = None
-    first, queue = svc.floor.subscribe(site_id, last_seq)
-    token = websocket.cookies.get(SESSION_COOKIE)
-    watcher = asyncio.create_task(_watch_session(websocket, svc, token, site_id, queue))
+    first, queue = svc.floor.subscribe(hello.site_id, last_seq)
+    watcher = asyncio.create_task(
+        watch_session(websocket, hello.token, hello.site_id, lambda: queue.put_nowait(None))
+    )
     reader = asyncio.create_task(_drain_client(websocket, queue))
     try:
         for initial in first:
@@ -73,7 +50,7 @@ async def floor_socket(websocket: WebSocket) -> None:
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        svc.floor.unsubscribe(site_id, queue)
+        svc.floor.unsubscribe(hello.site_id, queue)
         watcher.cancel()
         reader.cancel()
         with contextlib.suppress(Exception):
@@ -86,31 +63,3 @@ async def _drain_client(websocket: WebSocket, queue: asyncio.Queue[str | None]) 
         while True:
             await websocket.receive_text()
     queue.put_nowait(None)
-
-
-async def _watch_session(
-    websocket: WebSocket,
-    svc: Any,
-    token: str | None,
-    site_id: str,
-    queue: asyncio.Queue[str | None],
-) -> None:
-    """Logout, removal or losing the site closes an open socket within a few seconds."""
-    while True:
-        await asyncio.sleep(SESSION_RECHECK_SECONDS)
-        actor = await actor_for_token(svc.db, token)
-        if actor is None or site_id not in actor.site_ids:
-            with contextlib.suppress(Exception):
-                await websocket.send_text(
-                    json.dumps(
-                        {"type": "error", "code": "unauthorized", "message": "session ended"}
-                    )
-                )
-            queue.put_nowait(None)
-            return
-
-
-async def _refuse(websocket: WebSocket, code: str, message: str) -> None:
-    with contextlib.suppress(Exception):
-        await websocket.send_text(json.dumps({"type": "error", "code": code, "message": message}))
-        await websocket.close(code=1008)

@@ -6,9 +6,9 @@ import asyncio
 import hashlib
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,6 +34,7 @@ class SiteInfo:
     key: str
     secret: str
     allowed_origins: tuple[str, ...]
+    settings: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ class Actor:
 
 
 def _site_info(site: Site) -> SiteInfo:
-    return SiteInfo(site.id, site.name, site.key, site.secret, tuple(site.allowed_origins))
+    return SiteInfo(
+        site.id, site.name, site.key, site.secret, tuple(site.allowed_origins), dict(site.settings)
+    )
 
 
 async def create_site(
@@ -62,6 +65,7 @@ async def create_site(
     allowed_origins: list[str],
     key: str | None = None,
     secret: str | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> SiteInfo:
     site = Site(
         id=new_id(),
@@ -69,7 +73,7 @@ async def create_site(
         key=key or new_site_key(),
         secret=secret or new_site_secret(),
         allowed_origins=[o.rstrip("/") for o in allowed_origins],
-        settings={},
+        settings=settings or {},
     )
     async with db.writer() as session:
         session.add(site)

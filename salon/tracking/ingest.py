@@ -48,7 +48,9 @@ class ClientInfo:
 
 
 @dataclass(frozen=True)
-class _VisitRef:
+class VisitRef:
+    """Who a batch belongs to, as stored."""
+
     visit_id: str
     visitor_id: str
     visitor_key: str
@@ -66,16 +68,16 @@ class _Pending:
     rows: list[dict[str, Any]]
     received_at: datetime
     future: asyncio.Future[TrackResult]
-    ref: _VisitRef | None = None
+    ref: VisitRef | None = None
     inserted: dict[str, int] = field(default_factory=dict)
 
 
-class _Lru(OrderedDict[tuple[str, str], _VisitRef]):
+class _Lru(OrderedDict[tuple[str, str], VisitRef]):
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
 
-    def put(self, key: tuple[str, str], value: _VisitRef) -> None:
+    def put(self, key: tuple[str, str], value: VisitRef) -> None:
         self[key] = value
         self.move_to_end(key)
         if len(self) > self.size:
@@ -242,64 +244,71 @@ class Ingestor:
                 },
             )
 
-    async def _visit(self, session: AsyncSession, pending: _Pending) -> _VisitRef:
-        site, batch, now = pending.site, pending.batch, pending.received_at
+    async def _visit(self, session: AsyncSession, pending: _Pending) -> VisitRef:
+        site, batch = pending.site, pending.batch
         cached = self._visits.get((site.id, batch.visit_id))
         if cached is not None:
             if cached.visitor_key != batch.visitor_id:
                 raise _visit_conflict()
             return cached
-        visitor_id, customer_id, known_visitor = await _visitor(
-            session, site.id, batch.visitor_id, now
-        )
-        where = (Visit.site_id == site.id, Visit.visit_key == batch.visit_id)
-        columns = (
-            Visit.id,
-            Visit.visitor_id,
-            Visit.customer_id,
-            Visit.is_returning,
-            Visit.started_at,
-        )
-        row = None
-        is_returning = False
-        if known_visitor:  # a visit we may have seen (before a restart) or an earlier one
-            row = (await session.execute(select(*columns).where(*where))).first()
-            if row is None:
-                earlier = select(Visit.id).where(Visit.visitor_id == visitor_id).limit(1)
-                is_returning = await session.scalar(earlier) is not None
-        if row is None:
-            visit_id = new_id()
-            created = await session.execute(
-                insert_ignore(session, Visit, ["site_id", "visit_key"])
-                .values(
-                    id=visit_id,
-                    site_id=site.id,
-                    visitor_id=visitor_id,
-                    visit_key=batch.visit_id,
-                    is_returning=is_returning,
-                    started_at=now,
-                    last_seen_at=now,
-                    user_agent=pending.client.user_agent[:300],
-                    ip_prefix=truncate_ip(pending.client.ip),
-                    customer_id=customer_id,
-                )
-                .returning(Visit.id)
-            )
-            if created.first() is not None:
-                return _VisitRef(
-                    visit_id, visitor_id, batch.visitor_id, customer_id, is_returning, now
-                )
-            row = (await session.execute(select(*columns).where(*where))).one()  # a race lost
-        if row.visitor_id != visitor_id:
-            raise _visit_conflict()
-        return _VisitRef(
-            row.id,
-            visitor_id,
+        return await ensure_visit(
+            session,
+            site.id,
             batch.visitor_id,
-            row.customer_id,
-            row.is_returning,
-            as_utc(row.started_at),
+            batch.visit_id,
+            pending.client,
+            pending.received_at,
         )
+
+
+async def ensure_visit(
+    session: AsyncSession,
+    site_id: str,
+    visitor_key: str,
+    visit_key: str,
+    client: ClientInfo,
+    now: datetime,
+) -> VisitRef:
+    """The visit (and visitor) for the widget's ids, created on first sight, in two round trips.
+
+    Chat uses it too: a shopper may open the chat before the first tracking batch lands.
+    """
+    visitor_id, customer_id, known_visitor = await _visitor(session, site_id, visitor_key, now)
+    where = (Visit.site_id == site_id, Visit.visit_key == visit_key)
+    columns = (Visit.id, Visit.visitor_id, Visit.customer_id, Visit.is_returning, Visit.started_at)
+    row = None
+    is_returning = False
+    if known_visitor:  # a visit we may have seen (before a restart) or an earlier one
+        row = (await session.execute(select(*columns).where(*where))).first()
+        if row is None:
+            earlier = select(Visit.id).where(Visit.visitor_id == visitor_id).limit(1)
+            is_returning = await session.scalar(earlier) is not None
+    if row is None:
+        visit_id = new_id()
+        created = await session.execute(
+            insert_ignore(session, Visit, ["site_id", "visit_key"])
+            .values(
+                id=visit_id,
+                site_id=site_id,
+                visitor_id=visitor_id,
+                visit_key=visit_key,
+                is_returning=is_returning,
+                started_at=now,
+                last_seen_at=now,
+                user_agent=client.user_agent[:300],
+                ip_prefix=truncate_ip(client.ip),
+                customer_id=customer_id,
+            )
+            .returning(Visit.id)
+        )
+        if created.first() is not None:
+            return VisitRef(visit_id, visitor_id, visitor_key, customer_id, is_returning, now)
+        row = (await session.execute(select(*columns).where(*where))).one()  # a race lost
+    if row.visitor_id != visitor_id:
+        raise _visit_conflict()
+    return VisitRef(
+        row.id, visitor_id, visitor_key, row.customer_id, row.is_returning, as_utc(row.started_at)
+    )
 
 
 async def _visitor(
@@ -325,8 +334,8 @@ async def _visitor(
 
 
 async def _link_customer(
-    session: AsyncSession, site_id: str, ref: _VisitRef, external_id: str
-) -> _VisitRef:
+    session: AsyncSession, site_id: str, ref: VisitRef, external_id: str
+) -> VisitRef:
     """Verified identity: this visitor, this visit and every earlier visit become the customer's."""
     customer_id = await ensure_customer(session, site_id, external_id)
     if ref.customer_id == customer_id:
@@ -337,7 +346,7 @@ async def _link_customer(
     await session.execute(
         update(Visit).where(Visit.visitor_id == ref.visitor_id).values(customer_id=customer_id)
     )
-    return _VisitRef(
+    return VisitRef(
         ref.visit_id, ref.visitor_id, ref.visitor_key, customer_id, ref.is_returning, ref.started_at
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -12,6 +13,12 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from salon.chat import console_routes as chat_console_routes
+from salon.chat import routes as chat_routes
+from salon.chat.attribution import AttributionLedger
+from salon.chat.hub import ChatHub
+from salon.chat.mailer import TranscriptMailer
+from salon.chat.service import ChatService
 from salon.config import Settings, get_settings
 from salon.core.bus import InMemoryBus
 from salon.core.errors import install_error_handlers
@@ -25,7 +32,7 @@ from salon.identity.service import RateLimiter, SiteDirectory
 from salon.tracking import routes as tracking_routes
 from salon.tracking.ingest import Ingestor
 from salon.web.security import SecurityHeaders
-from salon.web.services import Services
+from salon.web.services import ChatLimits, Services
 
 STATIC = Path(__file__).parent / "static"
 DEMO_SITE_KEY = "pk_demo_maison_aurel"
@@ -59,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             customer_lookup(db),
         )
         ingestor = Ingestor(db, bus, sites)
+        chat = ChatService(db, bus, sites)
+        transcripts = TranscriptMailer(db, sites, settings)
         app.state.services = Services(
             settings=settings,
             db=db,
@@ -67,6 +76,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ingestor=ingestor,
             floor=floor,
             login_limiter=RateLimiter(settings.login_attempts_per_5min, 300),
+            chat=chat,
+            chat_hub=ChatHub(bus, chat, sites),
+            chat_limits=ChatLimits(
+                starts=RateLimiter(settings.chat_starts_per_minute, 60),
+                messages=RateLimiter(settings.chat_messages_per_minute, 60),
+            ),
+            transcripts=transcripts,
+            attribution=AttributionLedger(db, bus, sites),
         )
         await bus.start()
         restored = await rebuild(db, floor)
@@ -74,9 +91,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         demo_site = await sites.by_key(DEMO_SITE_KEY)
         app.state.demo = DemoContext(demo_site.key, demo_site.secret) if demo_site else None
         floor.start()
+        router = asyncio.create_task(_route_periodically(chat, sites), name="chat-router")
         try:
             yield
         finally:
+            router.cancel()
+            await transcripts.drain()
             await ingestor.close()
             await floor.stop()
             await bus.stop()
@@ -94,6 +114,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tracking_routes.router)
     app.include_router(identity_routes.router)
     app.include_router(floor_routes.router)
+    app.include_router(chat_routes.router)
+    app.include_router(chat_routes.socket_router)
+    app.include_router(chat_console_routes.router)
+    app.include_router(chat_console_routes.socket_router)
     if settings.demo:
         from salon.demo import storefront
 
@@ -126,3 +150,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+ROUTE_EVERY_SECONDS = 5.0
+
+
+async def _route_periodically(chat: ChatService, sites: SiteDirectory) -> None:
+    """Catch-up routing: presence expires and associates come back without an event."""
+    while True:
+        await asyncio.sleep(ROUTE_EVERY_SECONDS)
+        try:
+            for site in await sites.all():
+                await chat.route(site.id)
+        except Exception:
+            log.exception("chat routing failed")

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from fastapi import Request, WebSocket
 
+from salon.chat.attribution import AttributionLedger
+from salon.chat.hub import ChatHub
+from salon.chat.mailer import TranscriptMailer
+from salon.chat.service import ChatService
 from salon.config import Settings
 from salon.core.bus import EventBus
 from salon.core.errors import ApiError
@@ -20,6 +24,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
+class ChatLimits:
+    """Per IP and site (RELIABILITY.md): 30 new chats and 60 messages a minute."""
+
+    starts: RateLimiter
+    messages: RateLimiter
+
+
+@dataclass
 class Services:
     settings: Settings
     db: Database
@@ -28,6 +40,11 @@ class Services:
     ingestor: Ingestor
     floor: LiveFloor
     login_limiter: RateLimiter
+    chat: ChatService
+    chat_hub: ChatHub
+    chat_limits: ChatLimits
+    transcripts: TranscriptMailer
+    attribution: AttributionLedger
 
 
 def services(request: Request) -> Services:
