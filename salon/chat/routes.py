@@ -18,7 +18,7 @@ from salon.chat.service import TOPIC_TYPING
 from salon.chat.views import visitor_view_of
 from salon.core.clock import utcnow
 from salon.core.errors import ApiError, describe_validation_error
-from salon.identity.service import RateLimiter
+from salon.identity.service import RateLimiter, SiteInfo
 from salon.tracking.ingest import ClientInfo
 from salon.web.services import Services, client_ip, services, ws_services
 from salon.web.sockets import receive_hello, refuse
@@ -143,14 +143,17 @@ async def transcript(conversation_id: str, body: TranscriptIn, request: Request)
 async def visitor_socket(websocket: WebSocket, site_key: str = "") -> None:
     """The shopper's live line: the site's Origin before the upgrade, the token in the hello."""
     svc = ws_services(websocket)
-    site = await svc.sites.by_key(site_key)
     origin = websocket.headers.get("origin")
-    if site is None or (origin is not None and origin.rstrip("/") not in site.allowed_origins):
-        await websocket.close(code=1008)
+    if site_key and not _origin_ok(await svc.sites.by_key(site_key), origin):
+        await websocket.close(code=1008)  # refused before the upgrade
         return
     await websocket.accept()
     hello = await receive_hello(websocket)
     if hello is None:
+        return
+    site = await svc.sites.by_key(site_key or str(hello.get("site_key", "")))
+    if site is None or not _origin_ok(site, origin):
+        await refuse(websocket, "origin_not_allowed", "this page may not open the chat")
         return
     try:
         conversation = await svc.chat.for_visitor(
@@ -183,6 +186,10 @@ async def visitor_socket(websocket: WebSocket, site_key: str = "") -> None:
         reader.cancel()
         with contextlib.suppress(Exception):
             await websocket.close()
+
+
+def _origin_ok(site: SiteInfo | None, origin: str | None) -> bool:
+    return site is not None and (origin is None or origin.rstrip("/") in site.allowed_origins)
 
 
 async def _pump(

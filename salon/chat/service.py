@@ -29,6 +29,7 @@ from salon.core.clock import utcnow
 from salon.core.errors import ApiError, not_found
 from salon.core.ids import new_id
 from salon.db.engine import Database
+from salon.db.upsert import insert_ignore
 from salon.identity.models import Associate, AssociateSite
 from salon.identity.service import Actor, SiteDirectory, SiteInfo, access_site
 from salon.tracking.ingest import ClientInfo, ensure_visit
@@ -447,11 +448,12 @@ async def _visitor_row_id(session: AsyncSession, site_id: str, visitor_key: str)
 
 
 async def _agent_row(session: AsyncSession, associate_id: str) -> ChatAgent:
-    row = await session.get(ChatAgent, associate_id)
-    if row is None:
-        row = ChatAgent(
+    """The associate's chat status row, created (race-free) on first use."""
+    await session.execute(
+        insert_ignore(session, ChatAgent, ["associate_id"]).values(
             associate_id=associate_id, availability="away", max_chats=3, skills=[], languages=[]
         )
-        session.add(row)
-        await session.flush()
+    )
+    row = await session.get(ChatAgent, associate_id, populate_existing=True)
+    assert row is not None
     return row

@@ -47,18 +47,28 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _authenticate(server: Any, session: Session, envelope: Envelope, mechanism: str,
-                  auth_data: Any) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"salon" \
+def _authenticate(
+    server: Any, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == b"salon"
         and auth_data.password == b"p@ss word"
+    )
     return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Inbox, int]]:
     inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=_authenticate,
-                            auth_require_tls=False, auth_required=False)
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=_authenticate,
+        auth_require_tls=False,
+        auth_required=False,
+    )
     controller.start()
     try:
         yield inbox, port
@@ -70,29 +80,61 @@ def _at(minute: int) -> datetime:
     return datetime(2025, 3, 12, 14, 0, tzinfo=UTC) + timedelta(minutes=minute)
 
 
-def _message(sender: str, body: str, minute: int, kind: str = "text",
-             author: str | None = None, **data: Any) -> TranscriptMessage:
-    return TranscriptMessage(sender=sender, author=author, body=body, kind=kind, data=data,
-                             created_at=_at(minute))
+def _message(
+    sender: str, body: str, minute: int, kind: str = "text", author: str | None = None, **data: Any
+) -> TranscriptMessage:
+    return TranscriptMessage(
+        sender=sender, author=author, body=body, kind=kind, data=data, created_at=_at(minute)
+    )
 
 
 def hostile_transcript() -> Transcript:
     return Transcript(
-        reference="SAL-7K3Q9", site_name="Maison Aurel", associate_name="Nick",
-        visitor_name=INJECTED_NAME, started_at=_at(0), closed_at=_at(9),
+        reference="SAL-7K3Q9",
+        site_name="Maison Aurel",
+        associate_name="Nick",
+        visitor_name=INJECTED_NAME,
+        started_at=_at(0),
+        closed_at=_at(9),
         messages=[
-            _message("system", "Nick joined the conversation", 0, "system", "Nick",
-                     event="joined"),
+            _message("system", "Nick joined the conversation", 0, "system", "Nick", event="joined"),
             _message("visitor", f"Hi! {SCRIPT} is this tote in black?", 1),
             _message("associate", "Good afternoon, it is: here it is.", 2, author="Nick"),
-            _message("associate", "", 3, "product_card", "Nick", product_id="P100",
-                     name="Sac Aurel noir", price=1250, currency="EUR",
-                     image="https://cdn.example/tote.jpg", url="https://shop.example/p/100"),
-            _message("associate", "", 4, "product_card", "Nick", product_id="P666",
-                     name=ATTRIBUTE, price="12", currency="EUR",
-                     url="javascript:alert(document.cookie)"),
-            _message("associate", "", 5, "page_push", "Nick", url="https://shop.example/sizes",
-                     title=f"Size guide {SCRIPT}", mode="card"),
+            _message(
+                "associate",
+                "",
+                3,
+                "product_card",
+                "Nick",
+                product_id="P100",
+                name="Sac Aurel noir",
+                price=1250,
+                currency="EUR",
+                image="https://cdn.example/tote.jpg",
+                url="https://shop.example/p/100",
+            ),
+            _message(
+                "associate",
+                "",
+                4,
+                "product_card",
+                "Nick",
+                product_id="P666",
+                name=ATTRIBUTE,
+                price="12",
+                currency="EUR",
+                url="javascript:alert(document.cookie)",
+            ),
+            _message(
+                "associate",
+                "",
+                5,
+                "page_push",
+                "Nick",
+                url="https://shop.example/sizes",
+                title=f"Size guide {SCRIPT}",
+                mode="card",
+            ),
             _message("associate", "Check with the workshop", 6, "note", "Nick"),
             _message("visitor", f"Thanks {ATTRIBUTE}\nsee you", 7),
             _message("system", "", 9, "system", None, event="closed"),
@@ -120,8 +162,9 @@ async def test_delivered_over_smtp_with_hostile_content_inert(
     assert envelope.rcpt_tos == [SHOPPER]
     assert envelope.mail_from == "no-reply@maison.example"
     assert isinstance(envelope.original_content, bytes)
-    received = email.message_from_bytes(envelope.original_content,
-                                        _class=EmailMessage, policy=email.policy.default)
+    received = email.message_from_bytes(
+        envelope.original_content, _class=EmailMessage, policy=email.policy.default
+    )
     assert received.get_content_type() == "multipart/alternative"
     assert received["Subject"] == "Your conversation with Maison Aurel (ref. SAL-7K3Q9)"
     assert received["From"].addresses[0].addr_spec == "no-reply@maison.example"
@@ -179,21 +222,25 @@ async def test_outbox_fallback_writes_a_parseable_eml(tmp_path: Path) -> None:
     path = Path(where)
     assert path.parent == outbox and path.suffix == ".eml" and "SAL-7K3Q9" in path.name
     assert [p.name for p in outbox.iterdir()] == [path.name]
-    parsed = email.message_from_bytes(path.read_bytes(), _class=EmailMessage,
-                                      policy=email.policy.default)
+    parsed = email.message_from_bytes(
+        path.read_bytes(), _class=EmailMessage, policy=email.policy.default
+    )
     assert parsed["Subject"] == "Your conversation with Maison Aurel (ref. SAL-7K3Q9)"
     assert [a.addr_spec for a in parsed["To"].addresses] == [SHOPPER]
     text, rich = _parts(parsed)
     assert "Good afternoon" in text and "&lt;script&gt;" in rich
 
 
-@pytest.mark.parametrize("to", [
-    "shopper@example.com\r\nBcc: evil@example.com",
-    "shopper@example.com, evil@example.com",
-    "shopper@example.com\nevil@example.com",
-    "not an address",
-    "",
-])
+@pytest.mark.parametrize(
+    "to",
+    [
+        "shopper@example.com\r\nBcc: evil@example.com",
+        "shopper@example.com, evil@example.com",
+        "shopper@example.com\nevil@example.com",
+        "not an address",
+        "",
+    ],
+)
 def test_recipient_must_be_one_clean_address(to: str) -> None:
     with pytest.raises(ValueError):
         build_transcript_email(hostile_transcript(), to, FROM)
@@ -201,13 +248,18 @@ def test_recipient_must_be_one_clean_address(to: str) -> None:
 
 def test_hostile_subject_and_sender_stay_one_line() -> None:
     transcript = hostile_transcript()
-    hostile = Transcript(**{**transcript.__dict__,
-                            "site_name": "Shop\r\nBcc: evil@example.com",
-                            "reference": "SAL-1\nX-Evil: 1"})
+    hostile = Transcript(
+        **{
+            **transcript.__dict__,
+            "site_name": "Shop\r\nBcc: evil@example.com",
+            "reference": "SAL-1\nX-Evil: 1",
+        }
+    )
     message = build_transcript_email(hostile, SHOPPER, FROM)
     raw = message.as_bytes()
     assert b"\r\nBcc:" not in raw and b"\r\nX-Evil:" not in raw
-    assert message["Subject"] == ("Your conversation with Shop Bcc: evil@example.com "
-                                  "(ref. SAL-1 X-Evil: 1)")
+    assert message["Subject"] == (
+        "Your conversation with Shop Bcc: evil@example.com (ref. SAL-1 X-Evil: 1)"
+    )
     with pytest.raises(ValueError):  # a misconfigured SALON_MAIL_FROM is refused, not folded
         build_transcript_email(hostile, SHOPPER, "Salon\r\nBcc: evil@example.com")
