@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import secrets
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -190,6 +194,40 @@ class LiveServer:
         answer = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
         assert answer.status_code == 200, answer.text
         return client, str(answer.json()["csrf_token"])
+
+
+class ServerProcess:
+    """`salon serve` as its own OS process: what a restart or a SIGKILL really does."""
+
+    def __init__(self, database_url: str, port: int, log: Path) -> None:
+        self.base_url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "SALON_DATABASE_URL": database_url,
+            "SALON_PORT": str(port),
+            "SALON_FLOOR_FLUSH_MS": "50",
+            "SALON_LOG_LEVEL": "warning",
+        }
+        self.log = log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "salon.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._up, timeout=30, interval=0.1)
+
+    def _up(self) -> bool:
+        assert self.proc.poll() is None, "the server died at start; see its log"
+        try:
+            return httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self) -> None:
+        self.proc.kill()  # SIGKILL: no graceful shutdown, nothing flushed on the way out
+        self.proc.wait(timeout=10)
+        self.log.close()
 
 
 _ids = itertools.count()

@@ -429,6 +429,19 @@ class ChatService:
         )
 
 
+async def open_chats_by_visit(db: Database, visit_ids: list[str]) -> dict[str, str]:
+    """visit id → "queued" or "active", for the floor's speech bubbles after a restart."""
+    if not visit_ids:
+        return {}
+    async with db.reader() as session:
+        rows = await session.execute(
+            select(Conversation.visit_id, Conversation.status).where(
+                Conversation.visit_id.in_(visit_ids), Conversation.status.in_(OPEN_STATUSES)
+            )
+        )
+        return {visit_id: status for visit_id, status in rows.all() if visit_id}
+
+
 async def _open_conversation(session: AsyncSession, visitor_id: str) -> Conversation | None:
     found: Conversation | None = await session.scalar(
         select(Conversation).where(

@@ -9,9 +9,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from salon.catalog.service import upsert_product
+from salon.chat.models import CannedReply, ChatAgent
 from salon.core.clock import utcnow
+from salon.core.ids import new_id
 from salon.customers.service import record_order, upsert_customer
 from salon.db.engine import Database
+from salon.db.upsert import insert_ignore
 from salon.demo import store_data
 from salon.identity.models import Associate
 from salon.identity.service import SiteDirectory, SiteInfo, create_associate, create_site
@@ -93,4 +96,35 @@ async def seed_demo(db: Database, origins: list[str]) -> SiteInfo:
                 account.role,
                 [site.id],
             )
+    await seed_chat(db, site.id)
     return site
+
+
+CANNED_REPLIES = (
+    ("Welcome", "Hello {visitor_name}, I'm {associate_name} from Maison Aurel. How may I help?"),
+    ("Sizing", "Our pieces run true to size; between two sizes, we suggest the larger one."),
+    ("Delivery", "Delivery within Europe takes 2-3 working days, insured and signed for."),
+    ("Returns", "You can return any piece within 30 days, free of charge."),
+    ("Boutique", "I can reserve it in one of our boutiques for you to try, for 48 hours."),
+    ("Thanks", "Thank you {visitor_name}; your reference is {reference} if you need us again."),
+)
+
+
+async def seed_chat(db: Database, site_id: str) -> None:
+    """Canned replies, and associates ready to chat the moment they open the console."""
+    async with db.writer() as session:
+        if not (await session.scalars(
+            select(CannedReply.id).where(CannedReply.site_id == site_id)
+        )).first():
+            for title, body in CANNED_REPLIES:
+                session.add(CannedReply(id=new_id(), site_id=site_id, title=title, body=body))
+        emails = [a.email for a in DEMO_ACCOUNTS if a.role in ("associate", "supervisor")]
+        for associate_id in (
+            await session.scalars(select(Associate.id).where(Associate.email.in_(emails)))
+        ).all():
+            await session.execute(
+                insert_ignore(session, ChatAgent, ["associate_id"]).values(
+                    associate_id=associate_id, availability="available", max_chats=4,
+                    skills=[], languages=["en", "fr"],
+                )
+            )

@@ -98,13 +98,18 @@ def avatar_spec(state: VisitState, now: float, rules: FloorRules) -> dict[str, A
         reasons.append("searching for a gift")
     if idle:
         tags.append("idle")
+    if state.chat_status == "queued":
+        tags.append("waiting for chat")
+        reasons.insert(0, "asked for help and is waiting")
+    elif state.chat_status == "active":
+        tags.append("in chat")
     return {
         "mood": mood,
         "bag": bag_size(cart_value, items),
         "ribbon": ribbon,
         "gift": state.gift_intent,
         "hourglass": stalled,
-        "bubble": False,
+        "bubble": state.chat_status is not None,
         "star": state.is_returning,
         "badges": badges,
         "tags": tags,

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from salon.chat.service import TOPIC_CONVERSATION
 from salon.core.bus import EventBus
 from salon.floor.avatar import FloorRules, visit_summary
 from salon.floor.state import VisitState
@@ -94,6 +95,7 @@ class LiveFloor:
         self._seq_origin = int(time.time() * 1000)
         self._task: asyncio.Task[None] | None = None
         bus.subscribe(TOPIC_INGESTED, self.on_ingested)
+        bus.subscribe(TOPIC_CONVERSATION, self.on_chat)
 
     # -- input -------------------------------------------------------------------------------
     async def on_ingested(self, payload: dict[str, Any]) -> None:
@@ -119,6 +121,17 @@ class LiveFloor:
             state.apply(event["type"], float(event["at"]), event["data"])
         self.state.put(state)
         self._feed(site_id).dirty.add(visit_id)
+
+    async def on_chat(self, payload: dict[str, Any]) -> None:
+        """A conversation opened, moved or closed: the visitor's speech bubble follows it."""
+        visit_id = payload.get("visit_id")
+        if not visit_id or "status" not in payload:
+            return
+        state = self.state.get(payload["site_id"], visit_id)
+        if state is None:
+            return
+        state.chat_status = payload["status"] if payload["status"] != "closed" else None
+        self._feed(payload["site_id"]).dirty.add(visit_id)
 
     def restore(self, state: VisitState) -> None:
         """Put a state rebuilt from stored events (after a restart) on the floor."""

@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from salon.chat.service import open_chats_by_visit
 from salon.core.clock import as_utc, utcnow
 from salon.core.errors import not_found
 from salon.customers.service import customer_profile
@@ -52,6 +53,8 @@ async def rebuild(db: Database, floor: LiveFloor) -> int:
                 states[visit.id].customer = await lookup(visit.customer_id)
         for visit_id, event_type, occurred_at, data in events:
             states[visit_id].apply(event_type, as_utc(occurred_at).timestamp(), data)
+        for visit_id, status in (await open_chats_by_visit(db, list(states))).items():
+            states[visit_id].chat_status = status
         for state in states.values():
             floor.restore(state)
         count += len(states)

@@ -78,6 +78,7 @@ class VisitState:
     idle_since: float | None = None
     hidden: bool = False
     gift_intent: bool = False
+    chat_status: str | None = None  # "queued" or "active" while the shopper is in a chat
 
     @property
     def cart_items(self) -> int:

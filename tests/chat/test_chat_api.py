@@ -357,3 +357,29 @@ def test_messages_stored_match_what_was_acknowledged(server: LiveServer, site: S
         == 5
     )
     assert {a["id"] for a in acks} == {m["id"] for m in jane.messages() if m["kind"] == "text"}
+
+
+def test_a_chatting_visitor_wears_a_speech_bubble_on_the_floor(server: LiveServer) -> None:
+    from tests.floor.test_floor_feed import floor_socket, hello, receive, until_visit
+
+    site = shop_with_catalogue(server)
+    nick = Associate.create(server, site)
+    kate = shopper(server, site)
+    tracked = httpx.post(
+        server.base_url + "/api/track",
+        json=batch(
+            site,
+            [event("page_view", url=f"{ORIGIN}/shop", title="Home", page_type="home")],
+            visitor=kate.visitor_id,
+            visit=kate.visit_id,
+        ),
+    )
+    visit_id = tracked.json()["visit"]
+    with floor_socket(server.base_url, nick.client) as ws:
+        hello(ws, nick.csrf, site)
+        receive(ws)
+        kate.start(message="hello?")
+        _, summary = until_visit(ws, visit_id, lambda s: s["avatar"]["bubble"])
+        assert "waiting for chat" in summary["avatar"]["tags"]
+        kate.call("POST", "/close")
+        until_visit(ws, visit_id, lambda s: not s["avatar"]["bubble"])

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,39 +12,7 @@ import pytest
 from salon.db.engine import Database
 from salon.identity.service import SiteInfo, create_associate, create_site
 from tests.floor.test_floor_feed import floor_socket, hello, receive
-from tests.support import PASSWORD, batch, event, free_port, shopping_events, wait_for
-
-
-class Process:
-    def __init__(self, database_url: str, port: int, log: Path) -> None:
-        self.base_url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "SALON_DATABASE_URL": database_url,
-            "SALON_PORT": str(port),
-            "SALON_FLOOR_FLUSH_MS": "50",
-            "SALON_LOG_LEVEL": "warning",
-        }
-        self.log = log.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "salon.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for(self._up, timeout=30, interval=0.1)
-
-    def _up(self) -> bool:
-        assert self.proc.poll() is None, "the server died at start; see its log"
-        try:
-            return httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def kill(self) -> None:
-        self.proc.kill()  # SIGKILL: no graceful shutdown, nothing flushed on the way out
-        self.proc.wait(timeout=10)
-        self.log.close()
+from tests.support import PASSWORD, ServerProcess, batch, event, free_port, shopping_events
 
 
 @pytest.fixture()
@@ -57,7 +22,7 @@ def sqlite_file(tmp_path: Path) -> Iterator[str]:
 
 def test_floor_survives_a_sigkill(sqlite_file: str, tmp_path: Path) -> None:
     port = free_port()
-    first = Process(sqlite_file, port, tmp_path / "server.log")
+    first = ServerProcess(sqlite_file, port, tmp_path / "server.log")
 
     async def setup() -> tuple[SiteInfo, str]:
         db = Database(sqlite_file)
@@ -94,7 +59,7 @@ def test_floor_survives_a_sigkill(sqlite_file: str, tmp_path: Path) -> None:
     assert {k: v["cart"]["value"] for k, v in before.items()} == carts  # type: ignore[index]
     first.kill()
 
-    second = Process(sqlite_file, port, tmp_path / "server.log")
+    second = ServerProcess(sqlite_file, port, tmp_path / "server.log")
     try:
         after = floor(second.base_url)
         assert set(after) == set(before)

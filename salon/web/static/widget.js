@@ -500,6 +500,608 @@
   Object.assign(Salon, methods, { version: '1' });
   w.Salon = Salon;
 
+  // ------------------------------------------------------------------ chat (docs/chat-api.md)
+  // The shopper's chat: a launcher and a panel in one open shadow root (#salon-widget), styled by a
+  // constructed stylesheet (allowed under style-src 'self'); every text from the server or the page
+  // is set with textContent. localStorage salon_chat = {conversation_id, token, last_seq, open,
+  // status, pending: [{client_id, body, after}], email, vid, visit, closedAt}; it survives navigation,
+  // and unacknowledged messages are re-sent after a reconnect (the server dedupes by client_id).
+  Salon.chat = chatUI();
+
+  function chatUI() {
+    const K_CHAT = 'salon_chat', TITLE = 'Chat with us', ID = /^[\w-]{1,64}$/;
+    const CSS = `:host{all:initial!important}*{box-sizing:border-box}[hidden]{display:none!important}#salon-launcher,#salon-panel{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f1d1b;-webkit-font-smoothing:antialiased;position:fixed;right:20px;z-index:2147483000}button,input,textarea{font:inherit;color:inherit;margin:0}button{cursor:pointer}button:disabled{cursor:default;opacity:.45}:focus-visible{outline:2px solid #b08d57;outline-offset:2px}svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}#salon-launcher{bottom:20px;display:flex;align-items:center;gap:8px;padding:12px 20px 12px 16px;border:0;border-radius:999px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff);font-weight:600;letter-spacing:.01em;box-shadow:0 8px 24px rgba(20,16,10,.22),0 2px 4px rgba(20,16,10,.12);transition:transform .15s,box-shadow .15s}#salon-launcher:hover{transform:translateY(-2px);box-shadow:0 12px 28px rgba(20,16,10,.26),0 2px 4px rgba(20,16,10,.12)}.badge{min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#b08d57;color:#fff;font-size:12px;line-height:20px;text-align:center}#salon-panel{bottom:86px;width:376px;max-width:calc(100vw - 24px);height:min(620px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;border-radius:18px;overflow:hidden;box-shadow:0 24px 60px rgba(20,16,10,.25),0 4px 12px rgba(20,16,10,.1);animation:up .2s ease-out}@keyframes up{from{opacity:0;transform:translateY(10px)}}@media (prefers-reduced-motion:reduce){#salon-panel,#salon-launcher{animation:none;transition:none}}.hd{display:flex;align-items:center;gap:8px;padding:16px 12px 14px 20px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff)}.tt{flex:1;min-width:0}h2{margin:0;font-size:16px;font-weight:600;letter-spacing:.01em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}#salon-reference{display:block;font-size:12px;opacity:.65;letter-spacing:.03em}#salon-end{padding:5px 12px;border:1px solid rgba(255,255,255,.35);border-radius:999px;background:none;font-size:12.5px}#salon-end:hover,.ib:hover{background:rgba(255,255,255,.12)}.ib{display:grid;place-items:center;width:34px;height:34px;border:0;border-radius:50%;background:none}#salon-queue{padding:10px 20px;background:#f7f3ec;border-bottom:1px solid #ece5d9;color:#5c5448;font-size:13px}#salon-queue:empty{display:none}.bd{flex:1;overflow-y:auto;padding:18px 16px;overscroll-behavior:contain}.intro{margin:0 0 4px;font-size:15px}.wait{margin:0 0 6px;color:#8a8277;font-size:13px}.wait:empty{display:none}label{display:block;margin:14px 0 5px;color:#5c5448;font-size:12.5px;font-weight:600}input,textarea{display:block;width:100%;padding:10px 12px;border:1px solid #ddd5c8;border-radius:10px;background:#fff;resize:none;transition:border-color .15s}input:focus,textarea:focus{outline:0;border-color:#b08d57;box-shadow:0 0 0 3px rgba(176,141,87,.18)}.hint{margin:5px 0 0;color:#8a8277;font-size:12px}.btn{display:block;width:100%;margin-top:16px;padding:11px;border:0;border-radius:10px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff);font-weight:600}.btn:not(:disabled):hover{filter:brightness(1.25)}.err{margin:10px 0 0;color:#a8322a;font-size:13px}.err:empty,.note:empty{display:none}#salon-messages{display:flex;flex-direction:column;gap:6px}.salon-msg{display:flex;flex-direction:column;align-items:flex-start;max-width:100%}.salon-msg[data-sender=visitor]{align-items:flex-end}.salon-bubble{max-width:82%;padding:9px 13px;border-radius:18px 18px 18px 6px;background:#f3efe8;white-space:pre-wrap;overflow-wrap:anywhere}[data-sender=visitor] .salon-bubble{border-radius:18px 18px 6px 18px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff)}.pending .salon-bubble{opacity:.6}.pending:after,.failed:after{margin:3px 4px 0;color:#8a8277;font-size:11px;content:"Sending…"}.failed:after{color:#a8322a;content:"Not sent"}.who{margin:8px 0 3px 6px;color:#8a8277;font-size:12px}.sys{align-items:center;margin:6px 0;color:#8a8277;font-size:12.5px;text-align:center}.salon-card,.salon-push{width:82%;border:1px solid #ece5d9;border-radius:14px;background:#fff;box-shadow:0 1px 3px rgba(20,16,10,.06)}.salon-card{display:flex;gap:12px;padding:10px}.salon-card img{flex:none;width:72px;height:72px;border-radius:10px;object-fit:cover;background:#f3efe8}.cb{display:flex;flex-direction:column;min-width:0;gap:2px}.cb b{font-weight:600;overflow-wrap:anywhere}.pr{color:#5c5448;font-size:13px}.cb a{align-self:flex-start;margin-top:4px;padding:4px 14px;border-radius:999px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff);font-size:12.5px;font-weight:600;text-decoration:none}.salon-push{display:flex;flex-direction:column;padding:11px 14px;background:#fbf8f3;color:inherit;text-decoration:none;transition:border-color .15s}.salon-push:hover{border-color:#b08d57}.salon-push span{color:#8a8277;font-size:12px}.salon-push b{font-weight:600;overflow-wrap:anywhere}.salon-push b:after{content:" →";color:#b08d57}#salon-typing{padding:8px 6px 0;color:#8a8277;font-size:12.5px;font-style:italic}.end{margin-top:18px;padding:18px;border:1px solid #ece5d9;border-radius:16px;background:#fbf8f3;text-align:center}h3{margin:0 0 4px;font-size:15px;font-weight:600}.end p{margin:4px 0}.end label{margin-top:18px;text-align:left}.stars{display:flex;justify-content:center;margin:4px 0 10px}.salon-star{padding:0 3px;border:0;background:none;color:#d9cfbe;font-size:30px;line-height:1.1;transition:color .1s,transform .1s}.salon-star.on,.stars:hover .salon-star{color:#b08d57}.stars .salon-star:hover~.salon-star{color:#d9cfbe}.salon-star:hover{transform:scale(1.12)}.note{color:#5c5448;font-size:13px}.row{display:flex;gap:8px}#salon-transcript-send{flex:none;padding:0 16px;border:1px solid var(--salon-accent,#1f1d1b);border-radius:10px;background:#fff;font-weight:600}.link{margin-top:16px;padding:4px;border:0;background:none;color:#5c5448;font-size:13px;text-decoration:underline}.ft{display:flex;align-items:flex-end;gap:8px;padding:12px;border-top:1px solid #ece5d9;background:#fff}#salon-input{flex:1;max-height:132px;padding:10px 14px;border-radius:20px;field-sizing:content;min-height:42px}#salon-send{display:grid;place-items:center;flex:none;width:42px;height:42px;border:0;border-radius:50%;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff)}@media (max-width:480px){#salon-panel{right:0;bottom:0;width:100%;max-width:none;height:100%;border-radius:0}}`;
+    const BUSY = 'Everyone is busy right now — we\'ll answer as soon as someone is free';
+    let origin = '';
+    try { origin = new URL(tag.src).origin; } catch (e) { /* no tag */ }
+    const ok = !off && !!origin && !!w.WebSocket;
+    const showLauncher = !tag || tag.getAttribute('data-chat') !== 'off';
+    let st = null;              // the stored conversation (see above); null when there is none
+    let spare = null;           // {conversation_id, token} of a closed chat, for rating and transcript
+    let ui = null, cur = '', statusInfo = null, ids = null;
+    let ws = null, ready = false, tries = 0, retryTimer = 0, downSince = 0, lastFrame = 0, pingAt = 0;
+    let authErr = false, needHistory = false, posting = false, pollAt = 0, ticker = 0;
+    let typingAt = 0, typingOn = false, typingIdle = 0, typingHide = 0;
+    let score = 0, rated = false, unread = 0, busy = false, agent = '';
+    const byId = new Map(), pendEl = new Map(), done = new Set();
+
+    // ---------------------------------------------------------------- storage and requests
+    function load() {
+      let s = null;
+      try { s = JSON.parse(lsGet(K_CHAT) || 'null'); } catch (e) { /* corrupt */ }
+      if (!s || typeof s !== 'object' || !ID.test(s.conversation_id) || typeof s.token !== 'string' || !s.token) return null;
+      s.last_seq = Math.max(0, +s.last_seq || 0);
+      s.pending = (Array.isArray(s.pending) ? s.pending : []).filter((p) => p && /^[\w-]{8,64}$/.test(p.client_id) && typeof p.body === 'string').slice(-50);
+      return s;
+    }
+    // Write our state; keep what another tab of the same chat is still sending, and the highest seq.
+    function persist() {
+      if (!st) return;
+      const old = load(), out = Object.assign({}, st);
+      if (old && old.conversation_id === st.conversation_id) {
+        const mine = new Set(st.pending.map((p) => p.client_id));
+        out.pending = st.pending.concat(old.pending.filter((p) => !mine.has(p.client_id) && !done.has(p.client_id)));
+        out.last_seq = Math.max(st.last_seq, old.last_seq);
+      } else if (!old && st.status === 'closed') return;      // another tab finished this chat
+      lsSet(K_CHAT, JSON.stringify(out));
+    }
+    const path = (c) => '/api/chat/conversations/' + (c || st).conversation_id;
+    async function req(method, url, body, auth) {
+      const h = {}, t = auth || st;
+      if (body) h['Content-Type'] = 'application/json';
+      if (t) h.Authorization = 'Bearer ' + t.token;
+      try {
+        const r = await fetch(origin + url, {
+          method, headers: h, body: body ? JSON.stringify(body) : undefined,
+          credentials: 'omit', mode: 'cors', cache: 'no-store', referrerPolicy: 'no-referrer',
+        });
+        const j = await r.json().catch(() => null);
+        return { s: r.status, j: j && typeof j === 'object' ? j : {} };
+      } catch (e) { return { s: 0, j: {} }; }
+    }
+    const okay = (r) => r.s >= 200 && r.s < 300;
+    const conv = (j) => (j && j.conversation) || j;
+
+    // ---------------------------------------------------------------- DOM
+    function el(name, attrs, kids) {
+      const e = d.createElement(name);
+      for (const k in attrs || {}) {
+        const v = attrs[k];
+        if (v == null || v === false) continue;
+        if (k === 'text') e.textContent = v; else e.setAttribute(k, v === true ? '' : v);
+      }
+      (kids || []).forEach((c) => c && e.append(c));
+      return e;
+    }
+    function icon(p) {
+      const NS = 'http://www.w3.org/2000/svg', s = d.createElementNS(NS, 'svg'), q = d.createElementNS(NS, 'path');
+      s.setAttribute('viewBox', '0 0 24 24');
+      s.setAttribute('aria-hidden', 'true');
+      q.setAttribute('d', p);
+      s.append(q);
+      return s;
+    }
+    const tap = (e, fn) => e.addEventListener('click', fn);
+    const field = (id, label, input, hint) => [el('label', { for: id, text: label }), input, hint && el('p', { class: 'hint', id: id + '-hint', text: hint })];
+
+    function build() {
+      if (ui || !d.body) return;
+      const host = el('div', { id: 'salon-widget' });
+      const root = host.attachShadow({ mode: 'open' });
+      try { const s = new CSSStyleSheet(); s.replaceSync(CSS); root.adoptedStyleSheets = [s]; } catch (e) { root.append(el('style', { text: CSS })); }
+      const u = ui = {};
+      const q = (k, e) => (u[k] = e);
+      q('launch', el('button', { id: 'salon-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'salon-panel', hidden: !showLauncher }, [
+        icon('M21 11.5a8.4 8.4 0 0 1-9 8.4 8.6 8.6 0 0 1-3.8-.9L3 21l1.9-5.2A8.4 8.4 0 0 1 12 3a8.5 8.5 0 0 1 9 8.5z'),
+        q('label', el('span', { text: 'Want help?' })), q('badge', el('span', { class: 'badge', hidden: true }))]));
+      const stars = [1, 2, 3, 4, 5].map((n) => el('button', { type: 'button', class: 'salon-star', 'data-score': n, 'aria-pressed': 'false', 'aria-label': n + (n > 1 ? ' stars' : ' star'), text: '★' }));
+      u.stars = stars;
+      q('panel', el('div', { id: 'salon-panel', role: 'dialog', 'aria-labelledby': 'salon-title', hidden: true }, [
+        el('div', { class: 'hd' }, [
+          el('div', { class: 'tt' }, [q('title', el('h2', { id: 'salon-title', text: TITLE })), q('ref', el('span', { id: 'salon-reference' }))]),
+          q('end', el('button', { id: 'salon-end', type: 'button', hidden: true, text: 'End chat' })),
+          q('min', el('button', { id: 'salon-close', class: 'ib', type: 'button', 'aria-label': 'Minimise chat' }, [icon('M6 9l6 6 6-6')]))]),
+        q('queue', el('div', { id: 'salon-queue', role: 'status' })),
+        q('body', el('div', { class: 'bd' }, [
+          q('form', el('form', { id: 'salon-form', hidden: true }, [
+            q('intro', el('p', { class: 'intro', text: 'Hello! Ask us anything — a real person from our team will answer here.' })),
+            q('wait', el('p', { class: 'wait' })),
+            ...field('salon-first-message', 'Your question', q('first', el('textarea', { id: 'salon-first-message', rows: 3, maxlength: 10000, placeholder: 'How can we help?' }))),
+            ...field('salon-name', 'Name (optional)', q('name', el('input', { id: 'salon-name', autocomplete: 'name', maxlength: 100 }))),
+            ...field('salon-email', 'E-mail (optional)', q('email', el('input', { id: 'salon-email', type: 'email', autocomplete: 'email', maxlength: 254, 'aria-describedby': 'salon-email-hint' })), 'Only needed if you want a copy of the chat by e-mail.'),
+            q('start', el('button', { id: 'salon-start', class: 'btn', type: 'submit', text: 'Start chat' })),
+            q('err', el('p', { class: 'err', role: 'alert' }))])),
+          q('msgs', el('div', { id: 'salon-messages', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages' })),
+          q('typing', el('div', { id: 'salon-typing', hidden: true })),
+          q('closed', el('div', { id: 'salon-closed', class: 'end', hidden: true }, [
+            el('h3', { text: 'Thanks for chatting with us' }),
+            q('rateBox', el('div', {}, [
+              el('p', { id: 'salon-rate-q', text: 'How did we do?' }),
+              el('div', { class: 'stars', role: 'group', 'aria-labelledby': 'salon-rate-q' }, stars),
+              q('comment', el('textarea', { id: 'salon-rating-comment', rows: 2, maxlength: 2000, placeholder: 'Anything to add? (optional)', 'aria-label': 'Comment (optional)' })),
+              q('rate', el('button', { id: 'salon-rate', class: 'btn', type: 'button', disabled: true, text: 'Send rating' }))])),
+            q('rateNote', el('p', { class: 'note', role: 'status' })),
+            el('label', { for: 'salon-transcript-email', text: 'E-mail me the transcript' }),
+            el('div', { class: 'row' }, [
+              q('temail', el('input', { id: 'salon-transcript-email', type: 'email', autocomplete: 'email', placeholder: 'you@example.com' })),
+              q('tsend', el('button', { id: 'salon-transcript-send', type: 'button', text: 'Send' }))]),
+            q('tnote', el('p', { class: 'note', role: 'status' })),
+            q('again', el('button', { id: 'salon-new', class: 'link', type: 'button', text: 'Start a new chat' }))]))])),
+        q('composer', el('div', { class: 'ft', hidden: true }, [
+          q('input', el('textarea', { id: 'salon-input', rows: 1, maxlength: 10000, placeholder: 'Write a message…', 'aria-label': 'Your message' })),
+          q('send', el('button', { id: 'salon-send', type: 'button', 'aria-label': 'Send' }, [icon('M12 19V5M5 12l7-7 7 7')]))]))]));
+      root.append(u.launch, u.panel);
+
+      tap(u.launch, () => (u.panel.hidden ? open(true) : hide()));
+      tap(u.min, hide);
+      u.panel.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.stopPropagation(); hide(); } });
+      u.form.addEventListener('submit', start);
+      tap(u.send, () => { sendText(u.input.value) && (u.input.value = ''); grow(); u.input.focus(); });
+      u.input.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); u.send.click(); }
+      });
+      u.input.addEventListener('input', () => { grow(); typed(); });
+      tap(u.end, endChat);
+      stars.forEach((b) => tap(b, () => pick(+b.dataset.score)));
+      tap(u.rate, rate);
+      tap(u.tsend, transcript);
+      tap(u.again, () => { forget(); clear(); view('start'); status(); u.first.focus(); });
+      d.body.append(host);
+    }
+    function grow() { ui.input.rows = Math.min(5, ui.input.value.split('\n').length); }
+
+    function view(v) {
+      cur = v;
+      ui.form.hidden = v !== 'start';
+      ui.msgs.hidden = v === 'start';
+      ui.composer.hidden = ui.end.hidden = v !== 'chat';
+      ui.closed.hidden = v !== 'closed';
+      if (v !== 'chat') typing(false);
+      if (v !== 'start') ui.launch.hidden = false;
+      ui.label.textContent = v === 'start' ? 'Want help?' : 'Your chat';
+    }
+    function open(focus) {
+      if (!ok) return;
+      build();
+      if (!ui) return;
+      if (!st && cur !== 'start' && (rated || !spare)) { clear(); view('start'); }
+      if (cur === 'start' && !statusInfo) status();
+      ui.panel.hidden = false;
+      ui.launch.setAttribute('aria-expanded', 'true');
+      unread = 0;
+      badge();
+      if (st && !st.open) { st.open = true; persist(); }
+      ui.body.scrollTop = 1e9;
+      if (focus) (cur === 'start' ? ui.first : cur === 'chat' ? ui.input : ui.stars[0]).focus();
+    }
+    function hide() {
+      if (!ui || ui.panel.hidden) return;
+      ui.panel.hidden = true;
+      ui.launch.setAttribute('aria-expanded', 'false');
+      if (st) { st.open = false; persist(); }
+      ui.launch.focus();
+    }
+    function badge() {
+      ui.badge.hidden = !unread;
+      ui.badge.textContent = unread > 9 ? '9+' : String(unread);
+      if (unread) ui.launch.setAttribute('aria-label', 'Your chat: ' + unread + ' new'); else ui.launch.removeAttribute('aria-label');
+    }
+    function clear() {                                 // empty the panel for a new chat
+      ui.msgs.replaceChildren();
+      byId.clear(); pendEl.clear(); done.clear();
+      ui.queue.textContent = ui.ref.textContent = ui.err.textContent = ui.rateNote.textContent = ui.tnote.textContent = '';
+      ui.title.textContent = TITLE;
+      ui.rateBox.hidden = false;
+      ui.comment.value = '';
+      pick(0);
+      rated = false;
+      spare = null;
+    }
+
+    // ---------------------------------------------------------------- starting
+    async function status() {
+      const r = await req('GET', '/api/chat/status?site_key=' + encodeURIComponent(siteKey), null, {});
+      statusInfo = r.s === 200 ? r.j : { open: true };
+      const away = statusInfo.open === false, eta = statusInfo.eta_seconds;
+      ui.intro.textContent = away ? 'Our team is away right now. Leave a message and we\'ll answer as soon as we\'re back.'
+        : 'Hello! Ask us anything — a real person from our team will answer here.';
+      ui.wait.textContent = away ? '' : statusInfo.available === 0 || (r.s === 200 && eta == null) ? BUSY
+        : typeof eta === 'number' ? 'Typical wait: ' + wait(eta) : '';
+      ui.start.textContent = away ? 'Leave a message' : 'Start chat';
+    }
+    function wait(s) {
+      const m = Math.round(s / 60);
+      return s < 45 ? 'less than a minute' : 'about ' + Math.max(1, m) + (m > 1 ? ' minutes' : ' minute');
+    }
+    async function start(e) {
+      e.preventDefault();
+      if (busy || st) return;
+      const val = (x) => x.value.trim();
+      ids = ids || [randomHex(16), randomHex(16)];  // without tracking consent: ids for this chat only
+      const body = { site_key: siteKey, visitor_id: visitorId() || ids[0], visit_id: methods.visitId() || ids[1] };
+      const name = val(ui.name), email = val(ui.email), text = val(ui.first);
+      if (name) body.name = cut(name, 100);
+      if (email) body.email = email;
+      if (text) body.message = cut(text, 10000);
+      busy = ui.start.disabled = true;
+      ui.err.textContent = '';
+      let r = await req('POST', '/api/chat/conversations', body, {}), token = r.j.token, back = false;
+      const held = load() || spare;
+      if (r.s === 409 && held && ((r.j.error || {}).code === 'open_conversation')) {
+        delete body.message;                           // sent below as an ordinary message instead
+        r = await req('POST', '/api/chat/conversations', body, held);
+        token = r.j.token || held.token;
+        back = true;
+      }
+      busy = ui.start.disabled = false;
+      const c = conv(r.j);
+      if (okay(r) && c && ID.test(c.id) && token) {
+        ui.form.reset();
+        spare = null;
+        adopt({ conversation_id: c.id, token, last_seq: 0, open: true, pending: [], status: c.status,
+          email: c.email || email || null, vid: body.visitor_id, visit: body.visit_id }, c, back);
+        if (back && text) sendText(text);
+        ui.input.focus();
+        return;
+      }
+      const f = (r.j.error || {}).field || '';
+      ui.err.textContent = r.s === 409 ? 'You already have a chat open — please continue it in your other window.'
+        : r.s === 429 ? 'Too many chats started from here — please try again in a minute.'
+          : r.s === 0 ? 'We couldn\'t connect. Please check your connection and try again.'
+            : r.s === 422 && /email/.test(f) ? 'Please check your e-mail address.' : 'Something went wrong — please try again.';
+    }
+
+    // Take over a conversation (new, recovered, or from storage on a new page) and connect to it.
+    function adopt(s, c, hist) {
+      st = s;
+      persist();
+      build();
+      view(st.status === 'closed' ? 'closed' : 'chat');
+      st.pending.forEach(bubble);
+      if (c) state(c);
+      if (hist) history(0);
+      downSince = Date.now();
+      if (st.status === 'closed') check(); else connect();
+      if (st.open) open(false);
+      if (!ticker) ticker = setInterval(tick, 3000);
+    }
+    function drop() {                                  // let go of the chat in this page
+      if (st) spare = { conversation_id: st.conversation_id, token: st.token };
+      st = null;
+      stopSocket();
+    }
+    function forget() { drop(); lsSet(K_CHAT, null); }   // ...and everywhere: it is over (or gone)
+    function lost() {                                  // 404: wrong token or erased conversation
+      forget();
+      clear();
+      view('start');
+      ui.err.textContent = 'This chat is no longer available. You can start a new one.';
+    }
+
+    // ---------------------------------------------------------------- the socket
+    function connect() {
+      clearTimeout(retryTimer);
+      if (!st || ws || st.status === 'closed') return;
+      let s;
+      try { s = new WebSocket(origin.replace(/^http/, 'ws') + '/ws/chat'); } catch (e) { later(); return; }
+      ws = s;
+      ready = authErr = false;
+      s.onopen = () => ws === s && st && s.send(JSON.stringify({ type: 'hello', site_key: siteKey, conversation_id: st.conversation_id, token: st.token, last_seq: st.last_seq }));
+      s.onmessage = (e) => {
+        if (ws !== s) return;
+        lastFrame = Date.now();
+        let f = null;
+        try { f = JSON.parse(e.data); } catch (x) { /* not JSON */ }
+        if (f && typeof f === 'object') frame(f);
+      };
+      s.onclose = (e) => {
+        if (ws !== s) return;
+        const was = ready;
+        ws = null;
+        ready = false;
+        if (was) downSince = Date.now();
+        if (!st || st.status === 'closed') return;
+        if (authErr || e.code === 1008 || e.code >= 4000) check(); else later();
+      };
+    }
+    function stopSocket() {
+      clearTimeout(retryTimer);
+      const s = ws;
+      ws = null;
+      ready = false;
+      if (s) try { s.close(1000); } catch (e) { /* already closed */ }
+    }
+    function later() {                                 // exponential back-off with jitter, cap 30 s
+      clearTimeout(retryTimer);
+      if (!st || st.status === 'closed') return;
+      const cap = Math.min(30000, 500 * Math.pow(2, Math.min(tries++, 8)));
+      retryTimer = setTimeout(connect, cap / 2 + Math.random() * cap / 2);
+    }
+    async function check() {                           // after an auth error: is the chat still ours?
+      if (!st) return;
+      const id = st.conversation_id, r = await req('GET', path());
+      if (!st || st.conversation_id !== id) return;
+      if (r.s === 404) { lost(); return; }
+      if (r.s === 200) state(conv(r.j));
+      later();
+    }
+    function wsSend(o) {
+      if (!ws || !ready) return false;
+      try { ws.send(JSON.stringify(o)); return true; } catch (e) { return false; }
+    }
+    function frame(f) {
+      switch (f.type) {
+        case 'state':
+          state(f.conversation);
+          if (!ready && ws) {
+            ready = true;
+            tries = 0;
+            if (needHistory) history(0);
+            st && st.pending.forEach((p) => wsSend({ type: 'send', client_id: p.client_id, body: p.body }));
+          }
+          break;
+        case 'message': msg(f.message, f.replay !== false); break;
+        case 'ack': if (typeof f.client_id === 'string') acked(f.client_id, f.id, f.seq); break;
+        case 'typing': typing(!!f.on, f.name); break;
+        case 'resync': history(0); break;
+        case 'error':
+          if (f.code === 'resync') history(0);
+          else if (typeof f.client_id === 'string') failed(f.client_id);
+          else authErr = true;
+      }
+    }
+    // Every 3 s: keep the socket alive; when it has been down for a while, send and poll over HTTP.
+    function tick() {
+      const now = Date.now();
+      if (!st || st.status === 'closed') return;
+      if (ready) {
+        if (now - lastFrame > 70000) ws.close();
+        else if (now - pingAt > 25000) { pingAt = now; wsSend({ type: 'ping' }); }
+        return;
+      }
+      if (now - downSince < 8000) return;
+      if (st.pending.length && !posting) post();
+      if (now - pollAt > 10000) { pollAt = now; history(st.last_seq); }
+    }
+    async function post() {
+      posting = true;
+      while (st && !ready && st.pending.length) {
+        const p = st.pending[0], id = st.conversation_id;
+        const r = await req('POST', path() + '/messages', { client_id: p.client_id, body: p.body });
+        if (!st || st.conversation_id !== id) break;
+        if (okay(r)) acked(p.client_id, r.j.id, r.j.seq);
+        else if (r.s === 404) { lost(); break; } else if (r.s >= 400 && r.s < 500 && r.s !== 408 && r.s !== 429) failed(p.client_id);
+        else break;
+      }
+      posting = false;
+    }
+    async function history(after) {
+      if (!st) return;
+      const id = st.conversation_id, r = await req('GET', path() + '/messages?after=' + after);
+      if (!st || st.conversation_id !== id) return;
+      if (r.s === 404) { lost(); return; }
+      needHistory = !(r.s === 200 && Array.isArray(r.j.messages));
+      if (!needHistory) r.j.messages.forEach((m) => msg(m, true));
+    }
+
+    // ---------------------------------------------------------------- rendering
+    function state(c) {
+      if (!c || typeof c !== 'object' || !st) return;
+      st.status = c.status === 'closed' || c.status === 'active' ? c.status : 'queued';
+      if (c.email && !st.email) st.email = c.email;
+      const a = agent = c.associate && c.associate.name ? String(c.associate.name) : '', q = c.queue;
+      ui.ref.textContent = c.reference ? 'Ref. ' + c.reference : '';
+      ui.title.textContent = a || TITLE;
+      ui.queue.textContent = st.status === 'closed' ? 'This chat has ended.'
+        : a && st.status === 'active' ? a + ' has joined'
+          : c.offline ? 'We\'re away right now — we\'ll answer here as soon as we\'re back' + (st.email ? ', and by e-mail.' : '.')
+            : q && q.eta_seconds != null ? 'You are number ' + q.position + ' in line — ' + wait(q.eta_seconds) : BUSY;
+      if (st.status === 'closed') {
+        if (c.rating && !rated) { forget(); clear(); view('start'); return; }   // finished on another page
+        st.closedAt = st.closedAt || Date.now();
+        spare = { conversation_id: st.conversation_id, token: st.token };
+        stopSocket();
+        view('closed');
+        ui.temail.value = ui.temail.value || st.email || '';
+        ui.body.scrollTop = 1e9;
+      }
+      persist();
+    }
+    const atEnd = () => ui.body.scrollHeight - ui.body.scrollTop - ui.body.clientHeight < 60;
+    function msg(m, replay) {
+      if (!m || typeof m !== 'object' || !st || m.kind === 'note') return;
+      const seq = +m.seq || 0, near = atEnd();
+      if (seq > st.last_seq) { st.last_seq = seq; persist(); }
+      if (!ID.test(m.id) || byId.has(m.id)) return;
+      if (m.sender === 'visitor') {                    // our own message coming back: match the pending one
+        const p = st.pending.find((x) => (m.client_id ? x.client_id === m.client_id : x.body === m.body && seq > x.after));
+        if (p && acked(p.client_id, m.id, seq)) return;
+      }
+      const e = render(m);
+      byId.set(m.id, e);
+      place(e, seq);
+      const prev = e.previousElementSibling;
+      if (m.sender === 'associate' && m.author && !(prev && prev.dataset.author === String(m.author))) {
+        e.prepend(el('div', { class: 'who', text: m.author }));
+      }
+      if (near) ui.body.scrollTop = 1e9;
+      if (replay || m.sender === 'visitor') return;
+      typing(false);
+      if (ui.panel.hidden) { unread++; badge(); }
+      const data = m.data || {}, url = safe(data.url);
+      if (m.kind === 'page_push' && data.mode === 'navigate' && url && !d.hidden) {
+        persist();
+        location.assign(url);
+      }
+    }
+    function render(m) {
+      const data = m.data && typeof m.data === 'object' ? m.data : {}, kind = String(m.kind || 'text');
+      const url = safe(data.url), img = picture(data.image);
+      const e = el('div', { class: 'salon-msg' + (kind === 'system' ? ' sys' : ''), 'data-seq': m.seq, 'data-kind': kind,
+        'data-sender': String(m.sender || 'system'), 'data-id': m.id, 'data-author': m.author, title: when(m.created_at) });
+      if (kind === 'product_card') {
+        e.append(el('div', { class: 'salon-card' }, [
+          img && el('img', { src: img, alt: '', loading: 'lazy', referrerpolicy: 'no-referrer' }),
+          el('div', { class: 'cb' }, [el('b', { text: data.name || m.body || 'Product' }),
+            el('span', { class: 'pr', text: money(data) }), url && el('a', { href: url, text: 'View' })])]));
+      } else if (kind === 'page_push' && url) {
+        e.append(el('a', { class: 'salon-push', href: url }, [
+          el('span', { text: (m.author || 'We') + ' suggests:' }), el('b', { text: data.title || m.body || url })]));
+      } else e.append(el('div', { class: kind === 'system' ? 'line' : 'salon-bubble', text: m.body }));
+      return e;
+    }
+    function place(e, seq) {                           // in seq order, before the pending ones
+      let ref = null;
+      for (const c of ui.msgs.children) {
+        if (c !== e && (c.classList.contains('pending') || +c.dataset.seq > seq)) { ref = c; break; }
+      }
+      ui.msgs.insertBefore(e, ref);
+    }
+    function bubble(p) {
+      const e = el('div', { class: 'salon-msg pending', 'data-kind': 'text', 'data-sender': 'visitor', 'data-client-id': p.client_id },
+        [el('div', { class: 'salon-bubble', text: p.body })]);
+      pendEl.set(p.client_id, e);
+      ui.msgs.append(e);
+    }
+    function safe(u) {                                 // http(s) links only
+      try { const x = new URL(String(u), location.href); return /^https?:$/.test(x.protocol) ? x.href : ''; } catch (e) { return ''; }
+    }
+    function picture(u) {                              // https, or from the page's or Salon's origin
+      const x = u ? safe(u) : '';
+      return x && (/^https:/.test(x) || [location.origin, origin].indexOf(new URL(x).origin) >= 0) ? x : '';
+    }
+    function money(x) {
+      if (x.price == null || x.price === '' || !isFinite(x.price)) return '';
+      try { return new Intl.NumberFormat(nav.language || undefined, { style: 'currency', currency: String(x.currency || 'EUR') }).format(+x.price); } catch (e) { return x.price + ' ' + (x.currency || ''); }
+    }
+    function when(t) { const x = new Date(t); return t && !isNaN(x) ? x.toLocaleString() : null; }
+    function typing(on, name) {
+      clearTimeout(typingHide);
+      if (!ui) return;
+      const near = atEnd();
+      ui.typing.hidden = !on;
+      if (!on) return;
+      ui.typing.textContent = String(name || agent || 'Someone') + ' is typing…';
+      typingHide = setTimeout(() => typing(false), 8000);
+      if (near) ui.body.scrollTop = 1e9;
+    }
+
+    // ---------------------------------------------------------------- sending
+    function sendText(text) {
+      text = cut(String(text || '').trim(), 10000);
+      if (!text || !st || st.status === 'closed') return false;
+      const p = { client_id: randomHex(12), body: text, after: st.last_seq };
+      st.pending.push(p);
+      persist();
+      bubble(p);
+      ui.body.scrollTop = 1e9;
+      quiet();
+      wsSend({ type: 'send', client_id: p.client_id, body: text });
+      return true;
+    }
+    // The server has the message (ack, HTTP answer, or the message itself came back): no longer pending.
+    function acked(cid, id, seq) {
+      if (!st) return null;
+      const i = st.pending.findIndex((p) => p.client_id === cid);
+      if (i >= 0) st.pending.splice(i, 1);
+      done.add(cid);
+      persist();
+      const e = pendEl.get(cid);
+      pendEl.delete(cid);
+      if (!e) return null;
+      if (!ID.test(id) || byId.has(id)) { e.remove(); return e; }
+      e.classList.remove('pending');
+      e.dataset.seq = seq;
+      e.dataset.id = id;
+      byId.set(id, e);
+      place(e, +seq || 0);
+      return e;
+    }
+    function failed(cid) {                             // rejected for good (4xx): say so, stop re-sending
+      const e = pendEl.get(cid);
+      pendEl.delete(cid);
+      acked(cid);
+      if (e) { e.classList.remove('pending'); e.classList.add('failed'); }
+    }
+    function typed() {                                 // typing on: at most every 2 s; off after 3 s idle
+      const now = Date.now();
+      if (now - typingAt > 2000 && wsSend({ type: 'typing', on: true })) { typingAt = now; typingOn = true; }
+      clearTimeout(typingIdle);
+      typingIdle = setTimeout(quiet, 3000);
+    }
+    function quiet() {
+      clearTimeout(typingIdle);
+      if (typingOn) wsSend({ type: 'typing', on: false });
+      typingOn = false;
+      typingAt = 0;
+    }
+
+    // ---------------------------------------------------------------- ending, rating, transcript
+    async function endChat() {
+      if (!st || busy) return;
+      busy = true;
+      const r = await req('POST', path() + '/close', {});
+      busy = false;
+      if (okay(r)) state(conv(r.j)); else if (r.s === 404) lost();
+    }
+    function pick(n) {
+      score = n;
+      ui.stars.forEach((b) => { const s = +b.dataset.score; b.classList.toggle('on', s <= n); b.setAttribute('aria-pressed', String(s === n)); });
+      ui.rate.disabled = !n;
+    }
+    async function rate() {
+      if (!score || !spare || busy) return;
+      busy = ui.rate.disabled = true;
+      const comment = ui.comment.value.trim(), body = { score };
+      if (comment) body.comment = cut(comment, 2000);
+      const r = await req('POST', path(spare) + '/rating', body, spare);
+      busy = ui.rate.disabled = false;
+      if (okay(r) || r.s === 409) {
+        rated = true;
+        ui.rateBox.hidden = true;
+        ui.rateNote.textContent = 'Thank you for your feedback.';
+        if (st) forget();
+        ui.tsend.focus();
+      } else ui.rateNote.textContent = 'We couldn\'t send your rating — please try again.';
+    }
+    async function transcript() {
+      if (!spare || busy) return;
+      const email = ui.temail.value.trim();
+      busy = ui.tsend.disabled = true;
+      const r = await req('POST', path(spare) + '/transcript', email ? { email } : {}, spare);
+      busy = ui.tsend.disabled = false;
+      ui.tnote.textContent = okay(r) ? 'We\'ve sent the transcript to ' + (r.j.sent_to || email) + '.'
+        : r.s === 422 ? 'Please enter a valid e-mail address.' : 'We couldn\'t send it — please try again.';
+    }
+
+    // ---------------------------------------------------------------- page life
+    function boot() {
+      let s = load();
+      if (s && s.status === 'closed' && !(Date.now() - (s.closedAt || 0) < 36e5)) { lsSet(K_CHAT, null); s = null; }
+      if (s) adopt(s, null, true); else if (showLauncher) { build(); view('start'); }
+    }
+    if (ok) {
+      if (d.body) boot(); else d.addEventListener('DOMContentLoaded', boot);
+      w.addEventListener('pagehide', () => { if (ws) { stopSocket(); downSince = Date.now(); } });
+      w.addEventListener('pageshow', (e) => { if (e.persisted && st) connect(); });
+      w.addEventListener('online', () => { if (st && !ws) connect(); });
+      d.addEventListener('visibilitychange', () => { if (!d.hidden && st && !ws) connect(); });
+      w.addEventListener('storage', (e) => {           // another tab started, ended or finished a chat
+        if (e.key !== K_CHAT && e.key !== null) return;
+        const s = load();
+        if (s ? st && s.conversation_id === st.conversation_id : !st || st.status === 'closed') return;
+        if (st) drop();
+        if (ui) clear();
+        if (s) adopt(s, null, true); else if (ui) view('start');
+      });
+    }
+    return {
+      open: () => { if (d.body) open(true); else d.addEventListener('DOMContentLoaded', () => open(true)); },
+      close: hide,
+      state: () => ({ status: st ? st.status : 'none', conversation_id: st ? st.conversation_id : null, last_seq: st ? st.last_seq : 0 }),
+    };
+  }
+
   // ------------------------------------------------------------------ automatic events
   if (off) return;
   if (granted) boot();

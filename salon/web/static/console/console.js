@@ -2,9 +2,17 @@
 //
 // GET /api/auth/me → 401: the login form; otherwise the live floor of the first site (or the one
 // picked), the associate's name and a logout button. No globals: state lives in this module.
+//
+// Three views from the top bar (body[data-section]): the floor (home), chats (the full chat
+// workspace) and sales (attribution). The chat workspace is one piece of DOM: a dock on the right
+// beside the floor or the sales view, or the whole workspace in the chats view, so the associate
+// can watch the floor and chat at the same time.
 
 import { createFloor } from './floor.js';
 import { createStory } from './story.js';
+import { createChat } from './chat.js';
+import { createAttribution } from './attribution.js';
+import { createApi } from './chat-api.js';
 
 const $ = (id) => document.getElementById(id);
 const SITE_KEY = 'salon.console.site';
@@ -15,8 +23,26 @@ const app = {
   siteId: null,
   floor: null,
   story: null,
+  chat: null,
+  attribution: null,
+  section: 'floor',
   checkingAuth: false,
 };
+
+const SECTIONS = ['floor', 'chats', 'sales'];
+
+function setSection(section) {
+  const next = SECTIONS.includes(section) ? section : 'floor';
+  app.section = next;
+  document.body.dataset.section = next;
+  for (const b of document.querySelectorAll('.nav-tab[data-section]')) {
+    b.setAttribute('aria-pressed', b.dataset.section === next ? 'true' : 'false');
+  }
+  if (app.attribution) {
+    if (next === 'sales') app.attribution.show(); else app.attribution.hide();
+  }
+  if (app.chat) app.chat.sectionChanged(next);
+}
 
 function setView(view) {
   document.body.dataset.view = view;
@@ -212,13 +238,34 @@ function openSite(siteId) {
       app.floor.setSelected(id);
       app.story.open(id, app.floor.getVisit(id));
     },
-    onVisitChanged: (v) => app.story?.visitChanged(v),
-    onVisitRemoved: (id) => app.story?.visitRemoved(id),
+    onVisitChanged: (v) => { app.story?.visitChanged(v); app.chat?.visitChanged(v); },
+    onVisitRemoved: (id) => { app.story?.visitRemoved(id); app.chat?.visitRemoved(id); },
     onAuthProblem: recheckAuth,
   });
+  app.chat = createChat({
+    siteId,
+    csrf: app.csrf,
+    me: app.me?.associate || {},
+    getVisit: (id) => app.floor?.getVisit(id) || null,
+    onOpenVisit: (visitId) => {
+      // from the chat dock: show the shopper's story beside the floor
+      if (app.section === 'sales') setSection('floor');
+      if (app.floor) app.floor.setSelected(visitId);
+      if (app.story) app.story.open(visitId, app.floor?.getVisit(visitId) || null);
+    },
+    onAuthProblem: recheckAuth,
+  });
+  app.attribution = createAttribution({
+    root: $('attribution'),
+    request: createApi({ csrf: app.csrf, onAuthProblem: recheckAuth }),
+    siteId,
+  });
+  setSection(app.section);
 }
 
 function teardown() {
+  if (app.chat) { app.chat.stop(); app.chat = null; }
+  if (app.attribution) { app.attribution.destroy(); app.attribution = null; }
   if (app.floor) { app.floor.stop(); app.floor = null; }
   if (app.story) { app.story.destroy(); app.story = null; }
   delete document.body.dataset.siteId;
@@ -278,6 +325,9 @@ function start() {
 
 $('login-form').addEventListener('submit', onLoginSubmit);
 $('logout').addEventListener('click', logout);
+for (const b of document.querySelectorAll('.nav-tab[data-section]')) {
+  b.addEventListener('click', () => setSection(b.dataset.section));
+}
 $('site-picker').addEventListener('change', (ev) => {
   const id = ev.target.value;
   if (id && id !== app.siteId) openSite(id);

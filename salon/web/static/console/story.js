@@ -62,14 +62,21 @@ function sortByAtDesc(list) {
 }
 
 /**
- * createStory({root, getSiteId, onClose, onAuthProblem})
+ * createStory({root, getSiteId, onClose, onAuthProblem, idPrefix?, focusOnOpen?, closable?})
  * → {open(visitId, summary?), close(), visitChanged(summary), visitRemoved(id), get currentId()}
+ *
+ * idPrefix (default 'story') names the ids inside the panel, so a second story (the chat
+ * workspace's) can live on the same page; focusOnOpen: false keeps the focus where it is (the chat
+ * composer); closable: false hides the close button and ignores Escape.
  */
 export function createStory(options) {
   const root = options.root || document.getElementById('story');
   const getSiteId = options.getSiteId;
   const onClose = options.onClose || (() => {});
   const onAuthProblem = options.onAuthProblem || (() => {});
+  const idPrefix = typeof options.idPrefix === 'string' && options.idPrefix ? options.idPrefix : 'story';
+  const focusOnOpen = options.focusOnOpen !== false;
+  const closable = options.closable !== false;
 
   let currentId = null;
   let controller = null;
@@ -78,9 +85,9 @@ export function createStory(options) {
   let lastData = null;
   let gone = false;
 
-  const closeBtn = h('button', { class: 'story-close', id: 'story-close', type: 'button', 'aria-label': 'Close the visit story', title: 'Close (Esc)' }, '×');
+  const closeBtn = h('button', { class: 'story-close', id: `${idPrefix}-close`, type: 'button', 'aria-label': 'Close the visit story', title: 'Close (Esc)', hidden: !closable }, '×');
   const headAvatar = h('div', { class: 'story-avatar' });
-  const headLabel = h('h2', { class: 'story-label', id: 'story-title', tabindex: '-1' });
+  const headLabel = h('h2', { class: 'story-label', id: `${idPrefix}-title`, tabindex: '-1' });
   const headSub = h('div', { class: 'story-sub' });
   const statusEl = h('p', { class: 'story-status', role: 'status', hidden: true });
   const bodyEl = h('div', { class: 'story-body' });
@@ -89,12 +96,12 @@ export function createStory(options) {
     statusEl,
     bodyEl,
   );
-  root.setAttribute('aria-labelledby', 'story-title');
+  root.setAttribute('aria-labelledby', `${idPrefix}-title`);
   root.hidden = true;
 
   closeBtn.addEventListener('click', () => close());
   const onKey = (ev) => {
-    if (ev.key === 'Escape' && currentId && !root.hidden) {
+    if (closable && ev.key === 'Escape' && currentId && !root.hidden) {
       ev.preventDefault();
       close();
     }
@@ -314,9 +321,9 @@ export function createStory(options) {
       else { headAvatar.replaceChildren(); headLabel.textContent = 'Visitor'; headSub.replaceChildren(); }
     }
     root.hidden = false;
-    document.body.dataset.story = 'open';
+    if (idPrefix === 'story') document.body.dataset.story = 'open';
     load(id);
-    headLabel.focus({ preventScroll: true });
+    if (focusOnOpen) headLabel.focus({ preventScroll: true });
   }
 
   function close() {
@@ -329,7 +336,7 @@ export function createStory(options) {
     root.hidden = true;
     delete root.dataset.visitId;
     delete root.dataset.loaded;
-    delete document.body.dataset.story;
+    if (idPrefix === 'story') delete document.body.dataset.story;
     onClose(id);
   }
 
