@@ -62,7 +62,9 @@ def server(url: str, tmp: str) -> Iterator[tuple[str, str]]:
             await db.dispose()
 
     key = asyncio.run(setup())
-    env = {**os.environ, "SALON_DATABASE_URL": url, "SALON_LOG_LEVEL": "warning"}
+    env = {**os.environ, "SALON_DATABASE_URL": url, "SALON_LOG_LEVEL": "warning",
+           # all load comes from 127.0.0.1: the per-IP chat limits would measure themselves
+           "SALON_CHAT_STARTS_PER_MINUTE": "1000000", "SALON_CHAT_MESSAGES_PER_MINUTE": "1000000"}
     log = open(Path(tmp) / f"server-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "salon.cli", "serve", "--port", str(port), "--no-migrate"],
@@ -99,7 +101,9 @@ def run_script(script: str, *args: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--only", default="ingest-sqlite,ingest-postgresql,floor")
+    parser.add_argument(
+        "--only", default="ingest-sqlite,ingest-postgresql,floor,chat-sqlite,chat-postgresql"
+    )
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}"
@@ -133,6 +137,16 @@ def main() -> None:
                     f"achieved {result['achieved_rate']:,.0f} events/s, missing "
                     f"{result['missing']}, seq gaps {result['seq_gaps']}",
                 ))
+        for kind in ("sqlite", "postgresql"):
+            if f"chat-{kind}" not in wanted:
+                continue
+            with fresh_database(kind, tmp) as url, server(url, tmp) as (base, key):
+                console.print(f"[bold]chat latency on {kind}, 200 conversations[/] …")
+                result = run_script(
+                    "chat_latency.py", "--url", base, "--site-key", key, "--email", EMAIL,
+                    "--conversations", "200", "--interval", "2", "--seconds", str(args.seconds),
+                )
+                rows.append(_chat_row(result, kind))
     table = Table(title=f"Salon benchmarks — {machine} — {date.today()}")
     for column in ("scenario", "result", "detail"):
         table.add_column(column)
@@ -142,6 +156,17 @@ def main() -> None:
     print("\nMarkdown rows for docs/benchmarks.md:")
     for scenario, result_text, detail in rows:
         print(f"| {date.today()} | {scenario} | {result_text} | {detail} |")
+
+
+def _chat_row(result: dict[str, Any], kind: str) -> tuple[str, str, str]:
+    lat = result.get("console_latency_ms") or result.get("latency_ms") or {}
+    ack = result.get("ack_latency_ms", {})
+    return (
+        f"chat, {kind}, 200 conversations, one message every 2 s each, shopper → associate",
+        f"p50 {lat.get('p50')} ms, p99 {lat.get('p99')} ms",
+        f"{result.get('messages_per_s')} messages/s; ack p50 {ack.get('p50')} ms, "
+        f"p99 {ack.get('p99')} ms; missing {result.get('missing')}",
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ sequence order (see `SocketOutbox`).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from salon.identity.service import Actor, SiteDirectory
 
 Frame = dict[str, Any]
 ALERT_EVERY_SECONDS = 60.0
+QUEUE_REFRESH_SECONDS = 0.2
+log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -46,6 +49,8 @@ class ChatHub:
         self._visitors: dict[str, set[asyncio.Queue[Frame | None]]] = defaultdict(set)
         self._consoles: dict[str, set[ConsoleSub]] = defaultdict(set)
         self._last_alert: dict[str, float] = {}
+        self._pending_refresh: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         bus.subscribe(TOPIC_MESSAGE, self._on_message)
         bus.subscribe(TOPIC_CONVERSATION, self._on_conversation)
         bus.subscribe(TOPIC_TYPING, self._on_typing)
@@ -97,13 +102,33 @@ class ChatHub:
                     if conversation_id in self._visitors
                     else None
                 )
+            previous = payload.get("previous_associate_id")
             for sub in self._consoles.get(site_id, ()):
-                if sub.sees(conversation.associate_id):
+                if sub.sees(conversation.associate_id) or (
+                    previous and sub.actor.associate_id == previous
+                ):
                     sub.queue.put_nowait({"type": "conversation", "conversation": view})
             if shopper is not None:
                 for queue in self._visitors.get(conversation_id, ()):
                     queue.put_nowait({"type": "state", "conversation": shopper})
-        await self.refresh_queue(site_id)
+        self.queue_moved(site_id)
+
+    def queue_moved(self, site_id: str) -> None:
+        """Coalesce: however many changes arrive, the queue is recomputed once per window."""
+        if site_id in self._pending_refresh:
+            return
+        self._pending_refresh.add(site_id)
+        task = asyncio.create_task(self._refresh_later(site_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _refresh_later(self, site_id: str) -> None:
+        await asyncio.sleep(QUEUE_REFRESH_SECONDS)
+        self._pending_refresh.discard(site_id)
+        try:
+            await self.refresh_queue(site_id)
+        except Exception:
+            log.exception("queue refresh failed for %s", site_id)
 
     async def refresh_queue(self, site_id: str) -> None:
         """The queue moved: consoles get the new list, waiting shoppers their new place."""

@@ -81,9 +81,7 @@ class Message(Base):
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     sender: Mapped[str] = mapped_column(String(10))
@@ -128,9 +126,7 @@ class Attribution(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     associate_id: Mapped[str | None] = mapped_column(
         ForeignKey("associates.id", ondelete="SET NULL"), default=None
     )

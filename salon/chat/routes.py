@@ -229,9 +229,12 @@ async def _visitor_reader(
     try:
         while True:
             raw = await websocket.receive_text()
+            client_id = None
             try:
                 frame = json.loads(raw)
-                kind = frame.get("type") if isinstance(frame, dict) else None
+                if not isinstance(frame, dict):
+                    raise ApiError(400, "bad_frame", "a frame is a JSON object")
+                kind, client_id = frame.get("type"), frame.get("client_id")
                 if kind == "send":
                     body = VisitorMessageIn.model_validate(
                         {"client_id": frame.get("client_id"), "body": frame.get("body")}
@@ -262,11 +265,18 @@ async def _visitor_reader(
                         "type": "error",
                         "code": error.code,
                         "message": error.message,
-                        "client_id": frame.get("client_id"),
+                        "client_id": client_id,
                     }
                 )
             except ApiError as exc:
-                queue.put_nowait({"type": "error", "code": exc.code, "message": exc.message})
+                queue.put_nowait(
+                    {
+                        "type": "error",
+                        "code": exc.code,
+                        "message": exc.message,
+                        "client_id": client_id,
+                    }
+                )
             except ValueError:
                 queue.put_nowait(
                     {

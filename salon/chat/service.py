@@ -17,6 +17,7 @@ from salon.chat.hours import ChatSettings
 from salon.chat.models import OPEN_STATUSES, ChatAgent, Conversation, Message
 from salon.chat.schemas import AgentUpdateIn, StartIn
 from salon.chat.store import (
+    OWNER,
     ack_view,
     append,
     by_client_id,
@@ -256,7 +257,7 @@ class ChatService:
             )
         fresh = await self.get(conversation.id)
         await self._publish_message(fresh, note)
-        await self._publish_conversation(fresh)
+        await self._publish_conversation(fresh, also=conversation.associate_id)
         return fresh
 
     async def close(self, conversation: Conversation, by: str, name: str | None) -> Conversation:
@@ -378,45 +379,52 @@ class ChatService:
         author_name: str | None,
     ) -> dict[str, Any]:
         """Idempotent by client id: a retry, in any order, returns the first answer."""
-        async with self.db.reader() as session:
-            known = await by_client_id(session, conversation.id, client_id)
-        if known is not None:
-            return ack_view(known)
+        owner: str | None = None
         try:
             async with self.db.writer() as session:
-                message = await append(
-                    session,
-                    conversation.id,
-                    kind,
-                    sender,
-                    body,
-                    data,
-                    author_id,
-                    author_name,
-                    client_id,
-                )
-        except IntegrityError:
+                known = await by_client_id(session, conversation.id, client_id)
+                if known is None:
+                    message = await append(
+                        session,
+                        conversation.id,
+                        kind,
+                        sender,
+                        body,
+                        data,
+                        author_id,
+                        author_name,
+                        client_id,
+                    )
+                    owner = session.info.get(OWNER)
+        except IntegrityError:  # the same client id committed concurrently (PostgreSQL)
             async with self.db.reader() as session:
                 known = await by_client_id(session, conversation.id, client_id)
             if known is None:
                 raise
+        if known is not None:
             return ack_view(known)
-        await self._publish_message(conversation, message)
+        await self._publish_message(conversation, message, owner)
         return ack_view(message)
 
-    async def _publish_message(self, conversation: Conversation, message: Message) -> None:
+    async def _publish_message(
+        self, conversation: Conversation, message: Message, owner: str | None = None
+    ) -> None:
+        """`owner`: the associate holding the chat at commit (the object may be older)."""
         await self.bus.publish(
             TOPIC_MESSAGE,
             {
                 "site_id": conversation.site_id,
                 "conversation_id": conversation.id,
-                "associate_id": conversation.associate_id,
+                "associate_id": owner or conversation.associate_id,
                 "internal": message.kind == "note",
                 "message": message_view(message),
             },
         )
 
-    async def _publish_conversation(self, conversation: Conversation) -> None:
+    async def _publish_conversation(
+        self, conversation: Conversation, also: str | None = None
+    ) -> None:
+        """`also`: an associate who must hear of it too (the one a transfer took it from)."""
         await self.bus.publish(
             TOPIC_CONVERSATION,
             {
@@ -425,6 +433,7 @@ class ChatService:
                 "visit_id": conversation.visit_id,
                 "status": conversation.status,
                 "associate_id": conversation.associate_id,
+                "previous_associate_id": also,
             },
         )
 

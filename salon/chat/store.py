@@ -15,6 +15,7 @@ from salon.core.clock import as_utc, utcnow
 from salon.core.errors import ApiError
 from salon.core.ids import new_id
 
+OWNER = "chat_owner"
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 
 
@@ -47,11 +48,17 @@ async def append(
     stmt = update(Conversation).where(Conversation.id == conversation_id)
     if not allow_closed:
         stmt = stmt.where(Conversation.status.in_(OPEN_STATUSES))
-    seq = await session.scalar(
-        stmt.values(last_seq=Conversation.last_seq + 1).returning(Conversation.last_seq)
-    )
-    if seq is None:
+    row = (
+        await session.execute(
+            stmt.values(last_seq=Conversation.last_seq + 1).returning(
+                Conversation.last_seq, Conversation.associate_id
+            )
+        )
+    ).first()
+    if row is None:
         raise ApiError(409, "conversation_closed", "this conversation is closed")
+    seq = row.last_seq
+    session.info[OWNER] = row.associate_id  # who holds the chat as of this message
     message = Message(
         id=new_id(),
         conversation_id=conversation_id,
@@ -91,6 +98,7 @@ def message_view(message: Message) -> dict[str, Any]:
         "author": message.author_name,
         "body": message.body,
         "data": message.data,
+        "client_id": message.client_id,
         "created_at": as_utc(message.created_at).isoformat(),
     }
 

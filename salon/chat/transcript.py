@@ -48,8 +48,10 @@ _S_MUTED = "color:#8a847a;font-size:13px"
 _S_WHO = "font-weight:600;font-size:14px"
 _S_TEXT = "font-size:15px;line-height:1.5;margin:2px 0 0 0"
 _S_LINK = "color:#7a5c2e;text-decoration:underline"
-_S_ITEM = ("display:block;margin:6px 0 0 0;padding:10px 12px;border:1px solid #e6e1d8;"
-           "border-radius:6px;background:#faf8f4;font-size:14px;line-height:1.4")
+_S_ITEM = (
+    "display:block;margin:6px 0 0 0;padding:10px 12px;border:1px solid #e6e1d8;"
+    "border-radius:6px;background:#faf8f4;font-size:14px;line-height:1.4"
+)
 
 
 class TranscriptDeliveryError(RuntimeError):
@@ -79,13 +81,13 @@ class Transcript:
 
 # ---- cleaning ----------------------------------------------------------------------------------
 
+
 def clean_text(value: object, *, multiline: bool = True) -> str:
     """Text without control characters (bar newlines and tabs when `multiline`) or bidi tricks."""
     text = str(value or "").replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI)
     keep = "\n\t" if multiline else ""
     return "".join(
-        ch if ch in keep or unicodedata.category(ch) != "Cc" else " "
-        for ch in text
+        ch if ch in keep or unicodedata.category(ch) != "Cc" else " " for ch in text
     ).strip()
 
 
@@ -146,6 +148,7 @@ def _day(value: datetime) -> str:
 
 # ---- one message, as lines of text or HTML -----------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Line:
     """A message reduced to safe pieces: who, when, its text and an optional link."""
@@ -185,8 +188,17 @@ def _line(message: TranscriptMessage, transcript: Transcript) -> _Line:
     if system and not body:
         template = _SYSTEM_EVENTS.get(str(data.get("event")), "")
         body = template.format(author=header_text(message.author or "An associate", 80))
-    return _Line(_day(when), f"{when:%H:%M}", _who(message, transcript), system, body,
-                 link, label, detail, url)
+    return _Line(
+        _day(when),
+        f"{when:%H:%M}",
+        _who(message, transcript),
+        system,
+        body,
+        link,
+        label,
+        detail,
+        url,
+    )
 
 
 def _lines(transcript: Transcript) -> list[_Line]:
@@ -195,18 +207,24 @@ def _lines(transcript: Transcript) -> list[_Line]:
 
 # ---- the two parts -----------------------------------------------------------------------------
 
+
 def _plain(transcript: Transcript, lines: list[_Line]) -> str:
     site = header_text(transcript.site_name, 120)
     reference = header_text(transcript.reference, 40)
     associate = header_text(transcript.associate_name, 80)
     visitor = header_text(transcript.visitor_name, 80)
-    out = [f"Hello {visitor}," if visitor else "Hello,", "",
-           f"Here is a copy of your conversation with {site}.", "",
-           f"Reference: {reference}"]
+    out = [
+        f"Hello {visitor}," if visitor else "Hello,",
+        "",
+        f"Here is a copy of your conversation with {site}.",
+        "",
+        f"Reference: {reference}",
+    ]
     if associate:
         out.append(f"Associate: {associate}")
-    out.append(f"Started:   {_day(_utc(transcript.started_at))}, "
-               f"{_utc(transcript.started_at):%H:%M} UTC")
+    out.append(
+        f"Started:   {_day(_utc(transcript.started_at))}, {_utc(transcript.started_at):%H:%M} UTC"
+    )
     day = ""
     for line in lines:
         if line.day != day:
@@ -225,8 +243,12 @@ def _plain(transcript: Transcript, lines: list[_Line]) -> str:
             out.append(f"  > {line.link_label}{price}")
         if line.link and line.link_url:
             out.append(f"    {line.link_url}")
-    out += ["", "--", f"Quote {reference} if you get in touch with {site} about this "
-            "conversation.", ""]
+    out += [
+        "",
+        "--",
+        f"Quote {reference} if you get in touch with {site} about this conversation.",
+        "",
+    ]
     return "\n".join(out)
 
 
@@ -241,27 +263,35 @@ def _html_text(value: str) -> str:
 def _html_link(line: _Line) -> str:
     name = _e(line.link_label)
     if line.link_url:
-        name = (f'<a href="{_e(line.link_url)}" style="{_S_LINK};font-weight:600" '
-                f'target="_blank" rel="noopener noreferrer">{name}</a>')
+        name = (
+            f'<a href="{_e(line.link_url)}" style="{_S_LINK};font-weight:600" '
+            f'target="_blank" rel="noopener noreferrer">{name}</a>'
+        )
     else:
         name = f'<span style="font-weight:600">{name}</span>'
     if line.link == "page":
-        return (f'<span style="{_S_ITEM}"><span style="{_S_MUTED}">Shared a page</span>'
-                f"<br>{name}</span>")
+        return (
+            f'<span style="{_S_ITEM}"><span style="{_S_MUTED}">Shared a page</span>'
+            f"<br>{name}</span>"
+        )
     price = line.link_detail and f'<br><span style="{_S_MUTED}">{_e(line.link_detail)}</span>'
     return f'<span style="{_S_ITEM}">{name}{price}</span>'
 
 
 def _html_row(line: _Line) -> str:
     if line.system:
-        return (f'<tr><td style="padding:8px 28px;text-align:center;{_S_MUTED};'
-                f'font-style:italic">{_e(line.time)} &middot; {_html_text(line.text)}</td></tr>')
+        return (
+            f'<tr><td style="padding:8px 28px;text-align:center;{_S_MUTED};'
+            f'font-style:italic">{_e(line.time)} &middot; {_html_text(line.text)}</td></tr>'
+        )
     accent = "#c9b68f" if line.who == "You" else "#7a5c2e"
     text = f'<p style="{_S_TEXT}">{_html_text(line.text)}</p>' if line.text else ""
     link = _html_link(line) if line.link else ""
-    return (f'<tr><td style="padding:8px 28px"><div style="border-left:3px solid {accent};'
-            f'padding:2px 0 2px 12px"><span style="{_S_WHO}">{_e(line.who)}</span> '
-            f'<span style="{_S_MUTED}">{_e(line.time)}</span>{text}{link}</div></td></tr>')
+    return (
+        f'<tr><td style="padding:8px 28px"><div style="border-left:3px solid {accent};'
+        f'padding:2px 0 2px 12px"><span style="{_S_WHO}">{_e(line.who)}</span> '
+        f'<span style="{_S_MUTED}">{_e(line.time)}</span>{text}{link}</div></td></tr>'
+    )
 
 
 def _html(transcript: Transcript, lines: list[_Line]) -> str:
@@ -274,16 +304,20 @@ def _html(transcript: Transcript, lines: list[_Line]) -> str:
     if associate:
         facts.append(("Associate", associate))
     facts.append(("Started", f"{_e(_day(started))}, {started:%H:%M} UTC"))
-    fact_rows = "".join(f'<tr><td style="{_S_MUTED};padding:2px 16px 2px 0">{k}</td>'
-                        f'<td style="font-size:14px;padding:2px 0">{v}</td></tr>'
-                        for k, v in facts)
+    fact_rows = "".join(
+        f'<tr><td style="{_S_MUTED};padding:2px 16px 2px 0">{k}</td>'
+        f'<td style="font-size:14px;padding:2px 0">{v}</td></tr>'
+        for k, v in facts
+    )
     rows, day = [], ""
     for line in lines:
         if line.day != day:
             day = line.day
-            rows.append(f'<tr><td style="padding:16px 28px 4px;{_S_MUTED};'
-                        f'text-transform:uppercase;letter-spacing:.06em;font-size:11px">'
-                        f"{_e(day)}</td></tr>")
+            rows.append(
+                f'<tr><td style="padding:16px 28px 4px;{_S_MUTED};'
+                f'text-transform:uppercase;letter-spacing:.06em;font-size:11px">'
+                f"{_e(day)}</td></tr>"
+            )
         rows.append(_html_row(line))
     greeting = f"Hello {visitor}," if visitor else "Hello,"
     return f"""<!DOCTYPE html>
@@ -328,6 +362,7 @@ def build_transcript_email(transcript: Transcript, to: str, sender: str) -> Emai
 
 # ---- delivery ----------------------------------------------------------------------------------
 
+
 async def deliver(message: EmailMessage, smtp_url: str | None, outbox: Path) -> str:
     """Send through `smtp_url` (smtp://, smtps://, ?starttls=1), or write an .eml to `outbox`.
 
@@ -351,8 +386,11 @@ def _send_smtp(message: EmailMessage, smtp_url: str) -> str:
     recipients = [a.addr_spec for a in message["To"].addresses]
     context = ssl.create_default_context()
     try:
-        smtp = (smtplib.SMTP_SSL(url.hostname, port, timeout=SMTP_TIMEOUT, context=context)
-                if scheme == "smtps" else smtplib.SMTP(url.hostname, port, timeout=SMTP_TIMEOUT))
+        smtp = (
+            smtplib.SMTP_SSL(url.hostname, port, timeout=SMTP_TIMEOUT, context=context)
+            if scheme == "smtps"
+            else smtplib.SMTP(url.hostname, port, timeout=SMTP_TIMEOUT)
+        )
         with smtp:
             if starttls:
                 smtp.starttls(context=context)

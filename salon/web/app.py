@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -31,7 +32,7 @@ from salon.identity import routes as identity_routes
 from salon.identity.service import RateLimiter, SiteDirectory
 from salon.tracking import routes as tracking_routes
 from salon.tracking.ingest import Ingestor
-from salon.web.security import SecurityHeaders
+from salon.web.security import SecurityHeaders, WidgetCors
 from salon.web.services import ChatLimits, Services
 
 STATIC = Path(__file__).parent / "static"
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
+        db.start_checkpointer()
         bus = InMemoryBus()
         sites = SiteDirectory(db)
         rules = FloorRules(
@@ -111,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.demo = None
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(WidgetCors)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.include_router(tracking_routes.router)
     app.include_router(identity_routes.router)
     app.include_router(floor_routes.router)

@@ -37,3 +37,53 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class WidgetCors:
+    """CORS for the shopper's chat API, called by the widget from the store's own domain.
+
+    The origin is reflected without credentials: these calls carry a bearer token, never a
+    cookie, so another page gains nothing; which origins may chat is checked by the API itself
+    (the site's allow-list on start and on the socket).
+    """
+
+    PREFIX = "/api/chat/"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope["path"]).startswith(self.PREFIX):
+            await self.app(scope, receive, send)
+            return
+        origin = next((v for k, v in scope["headers"] if k == b"origin"), None)
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        cors = [
+            (b"access-control-allow-origin", origin),
+            (b"access-control-expose-headers", b"Retry-After"),
+            (b"vary", b"Origin"),
+        ]
+        if scope["method"] == "OPTIONS":
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 204,
+                    "headers": [
+                        *cors,
+                        (b"access-control-allow-methods", b"GET, POST"),
+                        (b"access-control-allow-headers", b"Authorization, Content-Type"),
+                        (b"access-control-max-age", b"600"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *cors]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

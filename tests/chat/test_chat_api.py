@@ -383,3 +383,41 @@ def test_a_chatting_visitor_wears_a_speech_bubble_on_the_floor(server: LiveServe
         assert "waiting for chat" in summary["avatar"]["tags"]
         kate.call("POST", "/close")
         until_visit(ws, visit_id, lambda s: not s["avatar"]["bubble"])
+
+
+def test_a_socket_opened_while_queued_reaches_the_associate_who_claims_later(
+    server: LiveServer, site: SiteInfo
+) -> None:
+    leo = shopper(server, site)
+    leo.start()
+    nick = Associate.create(server, site)
+    with leo.socket() as ws, nick.socket() as console:
+        frames_until(console, lambda f: f["type"] == "queue")
+        assert nick.claim(str(leo.conversation_id)).status_code == 200
+        ws.send('{"type": "send", "client_id": "late-claim-0001", "body": "still there?"}')
+        frames_until(ws, lambda f: f["type"] == "ack")
+        got = frames_until(
+            console, lambda f: f["type"] == "message" and f["message"]["body"] == "still there?"
+        )[-1]
+        assert got["conversation_id"] == leo.conversation_id
+        assert got["message"]["client_id"] == "late-claim-0001"
+
+
+def test_widget_calls_from_the_store_domain_pass_cors_and_widget_js_is_compressed(
+    server: LiveServer,
+) -> None:
+    preflight = httpx.options(
+        server.base_url + "/api/chat/conversations",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == ORIGIN
+    assert "Authorization" in preflight.headers["access-control-allow-headers"]
+    assert "access-control-allow-credentials" not in preflight.headers
+    widget = httpx.get(server.base_url + "/widget.js", headers={"Accept-Encoding": "gzip"})
+    assert widget.headers["content-encoding"] == "gzip"
+    assert len(widget.content) > 0 and "window.Salon" in widget.text

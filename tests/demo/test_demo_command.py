@@ -32,7 +32,11 @@ def test_salon_demo_serves_a_live_floor(tmp_path: Path) -> None:
     log = (tmp_path / "demo.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "salon.cli", "demo", "--port", str(port), "--shoppers", "40"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         wait_for(lambda: _up(base_url, proc), timeout=60, interval=0.2)
@@ -40,8 +44,9 @@ def test_salon_demo_serves_a_live_floor(tmp_path: Path) -> None:
         assert "Aurel" in httpx.get(base_url + "/shop").text
         account = DEMO_ACCOUNTS[0]
         with httpx.Client(base_url=base_url) as client:
-            login = client.post("/api/auth/login",
-                                json={"email": account.email, "password": account.password})
+            login = client.post(
+                "/api/auth/login", json={"email": account.email, "password": account.password}
+            )
             assert login.status_code == 200
             csrf = login.json()["csrf_token"]
             site_id = client.get("/api/auth/me").json()["sites"][0]["id"]
@@ -50,8 +55,11 @@ def test_salon_demo_serves_a_live_floor(tmp_path: Path) -> None:
             while visitors < 20:
                 assert time.monotonic() < deadline, f"only {visitors} simulated shoppers arrived"
                 with floor_socket(base_url, client) as socket:
-                    socket.send(json.dumps({"type": "hello", "csrf": csrf, "site_id": site_id,
-                                            "last_seq": None}))
+                    socket.send(
+                        json.dumps(
+                            {"type": "hello", "csrf": csrf, "site_id": site_id, "last_seq": None}
+                        )
+                    )
                     visitors = len(receive(socket)["visits"])
                 if visitors < 20:
                     time.sleep(0.5)

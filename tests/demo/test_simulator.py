@@ -32,8 +32,18 @@ SITE_KEY = "pk_test_simulator"
 SITE_SECRET = "sk_test_simulator_secret"
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-PAGE_TYPES = {"home", "category", "product", "search", "cart", "checkout", "confirmation",
-              "account", "info", "other"}
+PAGE_TYPES = {
+    "home",
+    "category",
+    "product",
+    "search",
+    "cart",
+    "checkout",
+    "confirmation",
+    "account",
+    "info",
+    "other",
+}
 MONEY = (0, 10_000_000)
 
 # type -> (required fields, optional fields); `id`, `type` and `ts` are common to all.
@@ -75,8 +85,10 @@ def contract_problems(event: dict[str, Any]) -> list[str]:
         ("title", lambda v: isinstance(v, str) and len(v) <= 300),
         ("page_type", lambda v: v in PAGE_TYPES),
         ("product_id", lambda v: isinstance(v, str) and 0 < len(v) <= 64),
-        ("name", lambda v: isinstance(v, str) and len(v) <= (32 if kind == "checkout_step"
-                                                              else 200)),
+        (
+            "name",
+            lambda v: isinstance(v, str) and len(v) <= (32 if kind == "checkout_step" else 200),
+        ),
         ("price", lambda v: isinstance(v, int | float) and MONEY[0] <= v <= MONEY[1]),
         ("total", lambda v: isinstance(v, int | float) and MONEY[0] <= v <= MONEY[1]),
         ("category", lambda v: isinstance(v, str) and len(v) <= 100),
@@ -93,8 +105,11 @@ def contract_problems(event: dict[str, Any]) -> list[str]:
         ("clicks", lambda v: isinstance(v, int) and 3 <= v <= 100),
         ("target", lambda v: isinstance(v, str) and len(v) <= 200),
     ]
-    problems += [f"{kind}.{name}={event[name]!r}" for name, ok in checks
-                 if name in event and not ok(event[name])]
+    problems += [
+        f"{kind}.{name}={event[name]!r}"
+        for name, ok in checks
+        if name in event and not ok(event[name])
+    ]
     return problems
 
 
@@ -116,12 +131,16 @@ class Recorder:
             if self.fail_first:
                 status = self.fail_first.pop(0)
                 headers = {"Retry-After": "0.05"} if status == 429 else {}
-                return JSONResponse({"error": {"code": "busy", "message": "try later",
-                                               "field": None}}, status, headers=headers)
+                return JSONResponse(
+                    {"error": {"code": "busy", "message": "try later", "field": None}},
+                    status,
+                    headers=headers,
+                )
             self.batches.append(body)
             self.seen_at[body["visit_id"]] = time.monotonic()
-        return JSONResponse({"accepted": len(body["events"]), "duplicates": 0,
-                             "visit": body["visit_id"]})
+        return JSONResponse(
+            {"accepted": len(body["events"]), "duplicates": 0, "visit": body["visit_id"]}
+        )
 
     def events(self, kind: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
@@ -141,18 +160,24 @@ def recorder() -> Iterator[Recorder]:
         yield rec
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float,
-                   each: Callable[[], None] | None = None) -> None:
+async def wait_for(
+    condition: Callable[[], bool], timeout: float, each: Callable[[], None] | None = None
+) -> None:
     async def poll() -> None:
         while not condition():
             if each is not None:
                 each()
             await asyncio.sleep(0.02)
+
     await asyncio.wait_for(poll(), timeout)
 
 
-async def run_until(sim: Simulator, condition: Callable[[], bool], timeout: float,
-                    each: Callable[[], None] | None = None) -> SimulatorStats:
+async def run_until(
+    sim: Simulator,
+    condition: Callable[[], bool],
+    timeout: float,
+    each: Callable[[], None] | None = None,
+) -> SimulatorStats:
     stop = asyncio.Event()
     task: asyncio.Task[SimulatorStats] = asyncio.create_task(sim.run(stop=stop))
     try:
@@ -174,9 +199,11 @@ async def test_simulated_shoppers_send_contract_valid_batches(recorder: Recorder
 
     def busy_enough() -> bool:
         kinds = {e["type"] for e in recorder.events()}
-        return ({"add_to_cart", "checkout_step", "purchase", "variant_select", "search"} <= kinds
-                and len(recorder.identified()) >= 3
-                and sim.stats.visits_started >= 2 * shoppers)
+        return (
+            {"add_to_cart", "checkout_step", "purchase", "variant_select", "search"} <= kinds
+            and len(recorder.identified()) >= 3
+            and sim.stats.visits_started >= 2 * shoppers
+        )
 
     stats = await run_until(sim, busy_enough, timeout=90, each=sample)
     assert busy_enough(), f"simulation never produced the full mix: {stats.summary()}"
@@ -189,8 +216,10 @@ async def test_simulated_shoppers_send_contract_valid_batches(recorder: Recorder
         assert set(batch) <= {"site_key", "visitor_id", "visit_id", "identity", "events"}
         assert batch["site_key"] == SITE_KEY
         assert HEX32.match(batch["visitor_id"]) and HEX32.match(batch["visit_id"])
-        assert visitor_of_visit.setdefault(batch["visit_id"], batch["visitor_id"]) == \
-            batch["visitor_id"], "a visit changed visitor"
+        assert (
+            visitor_of_visit.setdefault(batch["visit_id"], batch["visitor_id"])
+            == batch["visitor_id"]
+        ), "a visit changed visitor"
         assert 1 <= len(batch["events"]) <= 100
         for event in batch["events"]:
             event_ids[batch["visitor_id"], event["id"]] += 1
@@ -200,8 +229,9 @@ async def test_simulated_shoppers_send_contract_valid_batches(recorder: Recorder
     assert recorder.origins == {recorder.url}
 
     page_urls = [e["url"] for e in recorder.events("page_view")]
-    assert all(u == f"{recorder.url}/shop" or u.startswith(f"{recorder.url}/shop/")
-               for u in page_urls)
+    assert all(
+        u == f"{recorder.url}/shop" or u.startswith(f"{recorder.url}/shop/") for u in page_urls
+    )
     assert any(u.startswith(f"{recorder.url}/shop/p/P") for u in page_urls)
     known = {p.product_id for p in PRODUCTS}
     assert {e["product_id"] for e in recorder.events("add_to_cart")} <= known
@@ -211,8 +241,9 @@ async def test_simulated_shoppers_send_contract_valid_batches(recorder: Recorder
     for batch in recorder.identified():
         identity = batch["identity"]
         assert identity["customer_id"] in customers
-        assert verify_customer_signature(SITE_SECRET, identity["customer_id"],
-                                         identity["signature"])
+        assert verify_customer_signature(
+            SITE_SECRET, identity["customer_id"], identity["signature"]
+        )
 
     kinds_by_visit: defaultdict[str, list[str]] = defaultdict(list)
     for batch in batches:
@@ -252,11 +283,26 @@ async def test_rejected_batches_are_counted_not_fatal(recorder: Recorder) -> Non
     assert stats.batches_sent >= 5
 
 
-def test_command_line_runs_for_a_duration(recorder: Recorder, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line_runs_for_a_duration(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv(SECRET_ENV, SITE_SECRET)
-    code = main(["--url", recorder.url, "--site-key", SITE_KEY, "--shoppers", "5",
-                 "--speed", "50", "--duration", "1.5", "--seed", "1"])
+    code = main(
+        [
+            "--url",
+            recorder.url,
+            "--site-key",
+            SITE_KEY,
+            "--shoppers",
+            "5",
+            "--speed",
+            "50",
+            "--duration",
+            "1.5",
+            "--seed",
+            "1",
+        ]
+    )
     assert code == 0
     assert recorder.batches and "batches" in capsys.readouterr().out
 

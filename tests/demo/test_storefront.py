@@ -44,8 +44,8 @@ SECRET = "s3cret"
 
 def make_app(demo: object | None = None) -> FastAPI:
     app = FastAPI()
-    app.state.demo = demo if demo is not None else types.SimpleNamespace(
-        site_key=SITE_KEY, site_secret=SECRET
+    app.state.demo = (
+        demo if demo is not None else types.SimpleNamespace(site_key=SITE_KEY, site_secret=SECRET)
     )
     app.include_router(storefront.router)
     return app
@@ -70,7 +70,8 @@ class Page(HTMLParser):
 
     def all(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
         return [
-            a for t, a in self.tags
+            a
+            for t, a in self.tags
             if t == tag and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())
         ]
 
@@ -85,6 +86,7 @@ class Page(HTMLParser):
 
 
 # --- catalogue data ---------------------------------------------------------------------------
+
 
 def test_catalogue_is_complete_and_consistent() -> None:
     slugs = {c.slug for c in CATEGORIES}
@@ -152,11 +154,18 @@ def test_customers_have_believable_histories() -> None:
 # --- pages ------------------------------------------------------------------------------------
 
 PAGES: list[tuple[str, str]] = (
-    [("/shop", "home"), ("/shop/search?q=coat", "search"), ("/shop/search", "search"),
-     ("/shop/cart", "cart"), ("/shop/checkout", "checkout"),
-     ("/shop/checkout?step=review", "checkout"), ("/shop/order/MA-7QK2ZP4X", "confirmation"),
-     ("/shop/account", "account"), ("/shop/checkout/shipping", "checkout"),
-     ("/shop/checkout/confirmation", "confirmation")]
+    [
+        ("/shop", "home"),
+        ("/shop/search?q=coat", "search"),
+        ("/shop/search", "search"),
+        ("/shop/cart", "cart"),
+        ("/shop/checkout", "checkout"),
+        ("/shop/checkout?step=review", "checkout"),
+        ("/shop/order/MA-7QK2ZP4X", "confirmation"),
+        ("/shop/account", "account"),
+        ("/shop/checkout/shipping", "checkout"),
+        ("/shop/checkout/confirmation", "confirmation"),
+    ]
     + [(f"/shop/info/{slug}", "info") for slug in storefront.INFO_PAGES]
     + [(f"/shop/c/{c.slug}", "category") for c in CATEGORIES]
     + [(f"/shop/p/{p.product_id}", "product") for p in PRODUCTS]
@@ -194,7 +203,9 @@ def test_product_page_describes_the_product_for_salon(client: TestClient) -> Non
     meta = page.meta("salon:product")
     assert meta is not None
     assert json.loads(meta) == {
-        "product_id": "P303", "name": "Fil d'Or Chain Necklace", "price": product.price,
+        "product_id": "P303",
+        "name": "Fil d'Or Chain Necklace",
+        "price": product.price,
         "category": "jewellery",
     }
     root = page.by_id("product")
@@ -203,8 +214,16 @@ def test_product_page_describes_the_product_for_salon(client: TestClient) -> Non
     for colour in product.colours:
         assert page.all("button", data_colour=colour)
     assert page.all("button", data_size="One size")
-    for element_id in ("add-to-cart", "wishlist", "cart-count", "search-input", "stock",
-                       "variant-id", "product-image", "quantity"):
+    for element_id in (
+        "add-to-cart",
+        "wishlist",
+        "cart-count",
+        "search-input",
+        "stock",
+        "variant-id",
+        "product-image",
+        "quantity",
+    ):
         page.by_id(element_id)
 
 
@@ -223,11 +242,20 @@ def test_product_page_preselects_a_requested_variant(client: TestClient) -> None
         assert "Sold out online" in text
 
 
-@pytest.mark.parametrize("url", [
-    "/shop/p/P999", "/shop/p/%2e%2e", "/shop/c/hats", "/shop/order/not-an-order",
-    "/shop/order/MA-<b>", "/shop/nowhere", "/shop/p/", "/shop/info/secrets",
-    "/shop/checkout/teleport",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/shop/p/P999",
+        "/shop/p/%2e%2e",
+        "/shop/c/hats",
+        "/shop/order/not-an-order",
+        "/shop/order/MA-<b>",
+        "/shop/nowhere",
+        "/shop/p/",
+        "/shop/info/secrets",
+        "/shop/checkout/teleport",
+    ],
+)
 def test_unknown_things_get_the_stores_404_page(client: TestClient, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 404
@@ -253,6 +281,7 @@ def test_checkout_opens_at_the_requested_step(client: TestClient) -> None:
 
 
 # --- the store's own demo login and the identity signature ------------------------------------
+
 
 def test_signing_in_puts_the_servers_signature_on_every_page(client: TestClient) -> None:
     response = client.get("/shop/account/signin?customer=C1001", follow_redirects=False)
@@ -298,9 +327,15 @@ def test_pages_render_without_demo_keys() -> None:
 
 # --- search -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("query", [
-    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>",
-])
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "'><svg onload=alert(1)>",
+    ],
+)
 def test_search_escapes_the_query(client: TestClient, query: str) -> None:
     response = client.get("/shop/search", params={"q": query})
     assert response.status_code == 200
@@ -331,6 +366,7 @@ def test_search_finds_products_forgivingly(client: TestClient) -> None:
 
 # --- static files -----------------------------------------------------------------------------
 
+
 def test_static_files_are_served_with_their_types(client: TestClient) -> None:
     js = client.get("/shop/static/shop.js")
     assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
@@ -342,11 +378,21 @@ def test_static_files_are_served_with_their_types(client: TestClient) -> None:
     assert "<script" not in svg.text
 
 
-@pytest.mark.parametrize("path", [
-    "..%2fstore_data.py", "%2e%2e/store_data.py", "%2e%2e%2fstorefront.py",
-    "img/..%2f..%2fstorefront.py", "..%2f..%2fidentity%2fsigning.py", "%2fetc%2fpasswd",
-    "..%5cstore_data.py", "img/", "missing.js", "../../../../etc/passwd",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "..%2fstore_data.py",
+        "%2e%2e/store_data.py",
+        "%2e%2e%2fstorefront.py",
+        "img/..%2f..%2fstorefront.py",
+        "..%2f..%2fidentity%2fsigning.py",
+        "%2fetc%2fpasswd",
+        "..%5cstore_data.py",
+        "img/",
+        "missing.js",
+        "../../../../etc/passwd",
+    ],
+)
 def test_static_route_refuses_traversal(client: TestClient, path: str) -> None:
     response = client.get(f"/shop/static/{path}")
     assert response.status_code == 404

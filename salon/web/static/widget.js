@@ -1,5 +1,5 @@
 /*!
- * Salon widget — the shopper-side tracker. Plain JavaScript, no dependencies, no build step.
+ * Salon widget — the shopper-side tracker and chat. Plain JavaScript, no dependencies, no build step.
  *
  *   <script src="https://salon.example.com/widget.js" data-site="pk_..." defer></script>
  *   optional: data-consent="required"  → nothing is sent or stored until Salon.consent(true); the
@@ -12,12 +12,16 @@
  *   Salon.consent(granted)                 true: start tracking; false: stop, forget ids and unsent events
  *   Salon.visitorId(), Salon.visitId()     first-party ids (null before consent)
  *   Salon('track', ...) / Salon('identify', ...) also work, and a stub's Salon.q is replayed.
+ *   Salon.chat.open() / .close() / .state()  the shopper's chat (docs/chat-api.md): a "Want help?" launcher
+ *                                          in a shadow root; data-chat="off" leaves the launcher out (the
+ *                                          page opens the chat itself), while a chat in progress shows it.
  *
  * Delivery: events are batched (1 s / 20 events / 100 per request / < 60 KB), POSTed as text/plain
  * (no CORS preflight) to <widget origin>/api/track, kept in localStorage (salon_outbox) until the server
  * answers 2xx, retried with jittered exponential back-off on network errors, 5xx and 429 (Retry-After),
  * and sent with sendBeacon when the page is hidden or unloaded. The server deduplicates by event id.
- * Privacy: no request but /api/track, ids only in request bodies, sensitive query parameters redacted.
+ * Privacy: no request but /api/track until the shopper opens the chat (or has one in progress), ids only
+ * in request bodies, the chat token only in an Authorization header, sensitive query parameters redacted.
  */
 (() => {
   'use strict';
@@ -506,11 +510,85 @@
   // is set with textContent. localStorage salon_chat = {conversation_id, token, last_seq, open,
   // status, pending: [{client_id, body, after}], email, vid, visit, closedAt}; it survives navigation,
   // and unacknowledged messages are re-sent after a reconnect (the server dedupes by client_id).
+  // Before tracking consent a chat still works, with visitor and visit ids made for that chat only.
   Salon.chat = chatUI();
 
   function chatUI() {
     const K_CHAT = 'salon_chat', TITLE = 'Chat with us', ID = /^[\w-]{1,64}$/;
-    const CSS = `:host{all:initial!important}*{box-sizing:border-box}[hidden]{display:none!important}#salon-launcher,#salon-panel{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f1d1b;-webkit-font-smoothing:antialiased;position:fixed;right:20px;z-index:2147483000}button,input,textarea{font:inherit;color:inherit;margin:0}button{cursor:pointer}button:disabled{cursor:default;opacity:.45}:focus-visible{outline:2px solid #b08d57;outline-offset:2px}svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}#salon-launcher{bottom:20px;display:flex;align-items:center;gap:8px;padding:12px 20px 12px 16px;border:0;border-radius:999px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff);font-weight:600;letter-spacing:.01em;box-shadow:0 8px 24px rgba(20,16,10,.22),0 2px 4px rgba(20,16,10,.12);transition:transform .15s,box-shadow .15s}#salon-launcher:hover{transform:translateY(-2px);box-shadow:0 12px 28px rgba(20,16,10,.26),0 2px 4px rgba(20,16,10,.12)}.badge{min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#b08d57;color:#fff;font-size:12px;line-height:20px;text-align:center}#salon-panel{bottom:86px;width:376px;max-width:calc(100vw - 24px);height:min(620px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;border-radius:18px;overflow:hidden;box-shadow:0 24px 60px rgba(20,16,10,.25),0 4px 12px rgba(20,16,10,.1);animation:up .2s ease-out}@keyframes up{from{opacity:0;transform:translateY(10px)}}@media (prefers-reduced-motion:reduce){#salon-panel,#salon-launcher{animation:none;transition:none}}.hd{display:flex;align-items:center;gap:8px;padding:16px 12px 14px 20px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff)}.tt{flex:1;min-width:0}h2{margin:0;font-size:16px;font-weight:600;letter-spacing:.01em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}#salon-reference{display:block;font-size:12px;opacity:.65;letter-spacing:.03em}#salon-end{padding:5px 12px;border:1px solid rgba(255,255,255,.35);border-radius:999px;background:none;font-size:12.5px}#salon-end:hover,.ib:hover{background:rgba(255,255,255,.12)}.ib{display:grid;place-items:center;width:34px;height:34px;border:0;border-radius:50%;background:none}#salon-queue{padding:10px 20px;background:#f7f3ec;border-bottom:1px solid #ece5d9;color:#5c5448;font-size:13px}#salon-queue:empty{display:none}.bd{flex:1;overflow-y:auto;padding:18px 16px;overscroll-behavior:contain}.intro{margin:0 0 4px;font-size:15px}.wait{margin:0 0 6px;color:#8a8277;font-size:13px}.wait:empty{display:none}label{display:block;margin:14px 0 5px;color:#5c5448;font-size:12.5px;font-weight:600}input,textarea{display:block;width:100%;padding:10px 12px;border:1px solid #ddd5c8;border-radius:10px;background:#fff;resize:none;transition:border-color .15s}input:focus,textarea:focus{outline:0;border-color:#b08d57;box-shadow:0 0 0 3px rgba(176,141,87,.18)}.hint{margin:5px 0 0;color:#8a8277;font-size:12px}.btn{display:block;width:100%;margin-top:16px;padding:11px;border:0;border-radius:10px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff);font-weight:600}.btn:not(:disabled):hover{filter:brightness(1.25)}.err{margin:10px 0 0;color:#a8322a;font-size:13px}.err:empty,.note:empty{display:none}#salon-messages{display:flex;flex-direction:column;gap:6px}.salon-msg{display:flex;flex-direction:column;align-items:flex-start;max-width:100%}.salon-msg[data-sender=visitor]{align-items:flex-end}.salon-bubble{max-width:82%;padding:9px 13px;border-radius:18px 18px 18px 6px;background:#f3efe8;white-space:pre-wrap;overflow-wrap:anywhere}[data-sender=visitor] .salon-bubble{border-radius:18px 18px 6px 18px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff)}.pending .salon-bubble{opacity:.6}.pending:after,.failed:after{margin:3px 4px 0;color:#8a8277;font-size:11px;content:"Sending…"}.failed:after{color:#a8322a;content:"Not sent"}.who{margin:8px 0 3px 6px;color:#8a8277;font-size:12px}.sys{align-items:center;margin:6px 0;color:#8a8277;font-size:12.5px;text-align:center}.salon-card,.salon-push{width:82%;border:1px solid #ece5d9;border-radius:14px;background:#fff;box-shadow:0 1px 3px rgba(20,16,10,.06)}.salon-card{display:flex;gap:12px;padding:10px}.salon-card img{flex:none;width:72px;height:72px;border-radius:10px;object-fit:cover;background:#f3efe8}.cb{display:flex;flex-direction:column;min-width:0;gap:2px}.cb b{font-weight:600;overflow-wrap:anywhere}.pr{color:#5c5448;font-size:13px}.cb a{align-self:flex-start;margin-top:4px;padding:4px 14px;border-radius:999px;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff);font-size:12.5px;font-weight:600;text-decoration:none}.salon-push{display:flex;flex-direction:column;padding:11px 14px;background:#fbf8f3;color:inherit;text-decoration:none;transition:border-color .15s}.salon-push:hover{border-color:#b08d57}.salon-push span{color:#8a8277;font-size:12px}.salon-push b{font-weight:600;overflow-wrap:anywhere}.salon-push b:after{content:" →";color:#b08d57}#salon-typing{padding:8px 6px 0;color:#8a8277;font-size:12.5px;font-style:italic}.end{margin-top:18px;padding:18px;border:1px solid #ece5d9;border-radius:16px;background:#fbf8f3;text-align:center}h3{margin:0 0 4px;font-size:15px;font-weight:600}.end p{margin:4px 0}.end label{margin-top:18px;text-align:left}.stars{display:flex;justify-content:center;margin:4px 0 10px}.salon-star{padding:0 3px;border:0;background:none;color:#d9cfbe;font-size:30px;line-height:1.1;transition:color .1s,transform .1s}.salon-star.on,.stars:hover .salon-star{color:#b08d57}.stars .salon-star:hover~.salon-star{color:#d9cfbe}.salon-star:hover{transform:scale(1.12)}.note{color:#5c5448;font-size:13px}.row{display:flex;gap:8px}#salon-transcript-send{flex:none;padding:0 16px;border:1px solid var(--salon-accent,#1f1d1b);border-radius:10px;background:#fff;font-weight:600}.link{margin-top:16px;padding:4px;border:0;background:none;color:#5c5448;font-size:13px;text-decoration:underline}.ft{display:flex;align-items:flex-end;gap:8px;padding:12px;border-top:1px solid #ece5d9;background:#fff}#salon-input{flex:1;max-height:132px;padding:10px 14px;border-radius:20px;field-sizing:content;min-height:42px}#salon-send{display:grid;place-items:center;flex:none;width:42px;height:42px;border:0;border-radius:50%;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff)}@media (max-width:480px){#salon-panel{right:0;bottom:0;width:100%;max-width:none;height:100%;border-radius:0}}`;
+    const CSS = `
+:host{all:initial!important;--a:var(--salon-accent,#1f1d1b);--f:var(--salon-accent-text,#fff);--m:#8a8277;--b:#ece5d9;--g:#b08d57}
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+#salon-launcher,#salon-panel{position:fixed;right:20px;z-index:2147483000;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f1d1b}
+button,input,textarea{font:inherit;color:inherit;margin:0}
+button{cursor:pointer}
+button:disabled{cursor:default;opacity:.45}
+:focus-visible{outline:2px solid var(--g);outline-offset:2px}
+svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}
+#salon-launcher,.btn,#salon-send,.cb a,[data-sender=visitor] .salon-bubble,.hd{background:var(--a);color:var(--f)}
+#salon-launcher{bottom:20px;display:flex;align-items:center;gap:8px;padding:12px 20px 12px 16px;border:0;border-radius:99px;font-weight:600;box-shadow:0 8px 24px #0003;transition:transform .15s}
+#salon-launcher:hover{transform:translateY(-2px)}
+.badge{min-width:20px;padding:0 6px;border-radius:10px;background:var(--g);font-size:12px;line-height:20px;text-align:center}
+#salon-panel{bottom:86px;width:376px;max-width:calc(100vw - 24px);height:min(620px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;border-radius:18px;overflow:hidden;box-shadow:0 24px 60px #0004,0 4px 12px #0001;animation:up .2s ease-out}
+@keyframes up{from{opacity:0;transform:translateY(10px)}}
+@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}
+.hd{display:flex;align-items:center;gap:8px;padding:16px 12px 14px 20px}
+.tt{flex:1;min-width:0}
+h2{margin:0;font-size:16px;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+#salon-reference{display:block;font-size:12px;opacity:.65}
+#salon-end{padding:5px 12px;border:1px solid #fff6;border-radius:99px;background:none;font-size:12.5px}
+#salon-end:hover,.ib:hover{background:#fff2}
+.ib{display:grid;place-items:center;width:34px;height:34px;border:0;border-radius:50%;background:none}
+#salon-queue{padding:10px 20px;background:#f7f3ec;border-bottom:1px solid var(--b);color:#5c5448;font-size:13px}
+.bd{flex:1;overflow-y:auto;padding:18px 16px;overscroll-behavior:contain}
+.intro{margin:0 0 4px;font-size:15px}
+.wait,.hint,.who,.sys,#salon-typing,.salon-push span{color:var(--m);font-size:12.5px}
+.wait{margin:0 0 6px}
+label{display:block;margin:14px 0 5px;color:#5c5448;font-size:12.5px;font-weight:600}
+input,textarea{display:block;width:100%;padding:10px 12px;border:1px solid #ddd5c8;border-radius:10px;background:#fff;resize:none}
+input:focus,textarea:focus{outline:0;border-color:var(--g);box-shadow:0 0 0 3px #b08d572e}
+.hint{margin:5px 0 0}
+.btn{display:block;width:100%;margin-top:16px;padding:11px;border:0;border-radius:10px;font-weight:600}
+.err{margin:10px 0 0;color:#a8322a;font-size:13px}
+#salon-queue:empty,.wait:empty,.err:empty,.note:empty,.salon-msg:empty{display:none}
+#salon-messages{display:flex;flex-direction:column;gap:6px}
+.salon-msg{display:flex;flex-direction:column;align-items:flex-start}
+[data-sender=visitor]{align-items:flex-end}
+.salon-bubble{max-width:82%;padding:9px 13px;border-radius:18px 18px 18px 6px;background:#f3efe8;white-space:pre-wrap;overflow-wrap:anywhere}
+[data-sender=visitor] .salon-bubble{border-radius:18px 18px 6px 18px}
+.pending .salon-bubble{opacity:.6}
+.pending:after,.failed:after{margin:3px 4px 0;color:var(--m);font-size:11px;content:"Sending…"}
+.failed:after{color:#a8322a;content:"Not sent"}
+.who{margin:8px 0 3px 6px}
+.sys{align-items:center;margin:6px 0;text-align:center}
+.salon-card,.salon-push{width:82%;border:1px solid var(--b);border-radius:14px;box-shadow:0 1px 3px #0001}
+.salon-card{display:flex;gap:12px;padding:10px}
+.salon-card img{flex:none;width:72px;height:72px;border-radius:10px;object-fit:cover;background:#f3efe8}
+.cb{display:flex;flex-direction:column;min-width:0;gap:2px}
+b{font-weight:600;overflow-wrap:anywhere}
+.pr{color:#5c5448;font-size:13px}
+.cb a{align-self:flex-start;margin-top:4px;padding:4px 14px;border-radius:99px;font-size:12.5px;font-weight:600;text-decoration:none}
+.salon-push{display:flex;flex-direction:column;padding:11px 14px;background:#fbf8f3;color:inherit;text-decoration:none}
+.salon-push:hover{border-color:var(--g)}
+.salon-push b:after{content:" →";color:var(--g)}
+#salon-typing{padding:8px 6px 0;font-style:italic}
+.end{margin-top:18px;padding:18px;border:1px solid var(--b);border-radius:16px;background:#fbf8f3;text-align:center}
+h3{margin:0 0 4px;font-size:15px;font-weight:600}
+.end p{margin:4px 0}
+.end label{margin-top:18px;text-align:left}
+.stars{display:flex;justify-content:center;margin:4px 0 10px}
+.salon-star{padding:0 3px;border:0;background:none;color:#d9cfbe;font-size:30px;line-height:1.1}
+.salon-star.on,.stars:hover .salon-star{color:var(--g)}
+.stars .salon-star:hover~.salon-star{color:#d9cfbe}
+.note{color:#5c5448;font-size:13px}
+.row{display:flex;gap:8px}
+#salon-transcript-send{flex:none;padding:0 16px;border:1px solid var(--a);border-radius:10px;background:#fff;font-weight:600}
+.link{margin-top:16px;padding:4px;border:0;background:none;color:#5c5448;font-size:13px;text-decoration:underline}
+.ft{display:flex;align-items:flex-end;gap:8px;padding:12px;border-top:1px solid var(--b)}
+#salon-input{flex:1;min-height:42px;max-height:132px;padding:10px 14px;border-radius:20px;field-sizing:content}
+#salon-send{display:grid;place-items:center;flex:none;width:42px;height:42px;border:0;border-radius:50%}
+@media (max-width:480px){#salon-panel{right:0;bottom:0;width:100%;max-width:none;height:100%;border-radius:0}}
+`;
     const BUSY = 'Everyone is busy right now — we\'ll answer as soon as someone is free';
     let origin = '';
     try { origin = new URL(tag.src).origin; } catch (e) { /* no tag */ }
@@ -549,7 +627,7 @@
     async function req(method, url, body, auth) {
       const h = {}, t = auth || st;
       if (body) h['Content-Type'] = 'application/json';
-      if (t) h.Authorization = 'Bearer ' + t.token;
+      if (t && t.token) h.Authorization = 'Bearer ' + t.token;
       try {
         const r = await fetch(origin + url, {
           method, headers: h, body: body ? JSON.stringify(body) : undefined,
@@ -589,7 +667,7 @@
       const host = el('div', { id: 'salon-widget' });
       const root = host.attachShadow({ mode: 'open' });
       try { const s = new CSSStyleSheet(); s.replaceSync(CSS); root.adoptedStyleSheets = [s]; } catch (e) { root.append(el('style', { text: CSS })); }
-      const u = ui = {};
+      const u = ui = { root };
       const q = (k, e) => (u[k] = e);
       q('launch', el('button', { id: 'salon-launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'salon-panel', hidden: !showLauncher }, [
         icon('M21 11.5a8.4 8.4 0 0 1-9 8.4 8.6 8.6 0 0 1-3.8-.9L3 21l1.9-5.2A8.4 8.4 0 0 1 12 3a8.5 8.5 0 0 1 9 8.5z'),
@@ -672,7 +750,7 @@
       badge();
       if (st && !st.open) { st.open = true; persist(); }
       ui.body.scrollTop = 1e9;
-      if (focus) (cur === 'start' ? ui.first : cur === 'chat' ? ui.input : ui.stars[0]).focus();
+      if (focus) (cur === 'start' ? ui.first : cur === 'chat' ? ui.input : rated ? ui.temail : ui.stars[0]).focus();
     }
     function hide() {
       if (!ui || ui.panel.hidden) return;
@@ -837,7 +915,7 @@
             ready = true;
             tries = 0;
             if (needHistory) history(0);
-            st && st.pending.forEach((p) => wsSend({ type: 'send', client_id: p.client_id, body: p.body }));
+            flush(true);
           }
           break;
         case 'message': msg(f.message, f.replay !== false); break;
@@ -850,6 +928,11 @@
           else authErr = true;
       }
     }
+    // (Re-)send what is not acknowledged: all of it after a (re)connect, else what waited 15 s.
+    function flush(all) {
+      const now = Date.now();
+      if (st) st.pending.forEach((p) => { if ((all || now - (p.t || 0) > 15000) && wsSend({ type: 'send', client_id: p.client_id, body: p.body })) p.t = now; });
+    }
     // Every 3 s: keep the socket alive; when it has been down for a while, send and poll over HTTP.
     function tick() {
       const now = Date.now();
@@ -857,6 +940,7 @@
       if (ready) {
         if (now - lastFrame > 70000) ws.close();
         else if (now - pingAt > 25000) { pingAt = now; wsSend({ type: 'ping' }); }
+        flush(false);
         return;
       }
       if (now - downSince < 8000) return;
@@ -895,13 +979,16 @@
       ui.queue.textContent = st.status === 'closed' ? 'This chat has ended.'
         : a && st.status === 'active' ? a + ' has joined'
           : c.offline ? 'We\'re away right now — we\'ll answer here as soon as we\'re back' + (st.email ? ', and by e-mail.' : '.')
-            : q && q.eta_seconds != null ? 'You are number ' + q.position + ' in line — ' + wait(q.eta_seconds) : BUSY;
+            : q && q.position ? 'You are number ' + q.position + ' in line — '
+              + (q.eta_seconds != null ? wait(q.eta_seconds) : 'everyone is busy, we\'ll answer as soon as someone is free') : BUSY;
       if (st.status === 'closed') {
         if (c.rating && !rated) { forget(); clear(); view('start'); return; }   // finished on another page
         st.closedAt = st.closedAt || Date.now();
         spare = { conversation_id: st.conversation_id, token: st.token };
         stopSocket();
+        const moveFocus = [ui.input, ui.end, ui.send].indexOf(ui.root.activeElement) >= 0;
         view('closed');
+        if (moveFocus) ui.stars[0].focus();
         ui.temail.value = ui.temail.value || st.email || '';
         ui.body.scrollTop = 1e9;
       }
@@ -921,7 +1008,7 @@
       byId.set(m.id, e);
       place(e, seq);
       const prev = e.previousElementSibling;
-      if (m.sender === 'associate' && m.author && !(prev && prev.dataset.author === String(m.author))) {
+      if (m.sender === 'associate' && m.author && m.kind !== 'page_push' && !(prev && prev.dataset.author === String(m.author))) {
         e.prepend(el('div', { class: 'who', text: m.author }));
       }
       if (near) ui.body.scrollTop = 1e9;
@@ -947,7 +1034,7 @@
       } else if (kind === 'page_push' && url) {
         e.append(el('a', { class: 'salon-push', href: url }, [
           el('span', { text: (m.author || 'We') + ' suggests:' }), el('b', { text: data.title || m.body || url })]));
-      } else e.append(el('div', { class: kind === 'system' ? 'line' : 'salon-bubble', text: m.body }));
+      } else if (m.body) e.append(el('div', { class: kind === 'system' ? 'line' : 'salon-bubble', text: m.body }));
       return e;
     }
     function place(e, seq) {                           // in seq order, before the pending ones
@@ -972,7 +1059,8 @@
     }
     function money(x) {
       if (x.price == null || x.price === '' || !isFinite(x.price)) return '';
-      try { return new Intl.NumberFormat(nav.language || undefined, { style: 'currency', currency: String(x.currency || 'EUR') }).format(+x.price); } catch (e) { return x.price + ' ' + (x.currency || ''); }
+      const n = +x.price, f = n % 1 ? 2 : 0;
+      try { return new Intl.NumberFormat(nav.language || undefined, { style: 'currency', currency: String(x.currency || 'EUR'), minimumFractionDigits: f, maximumFractionDigits: f }).format(n); } catch (e) { return x.price + ' ' + (x.currency || ''); }
     }
     function when(t) { const x = new Date(t); return t && !isNaN(x) ? x.toLocaleString() : null; }
     function typing(on, name) {
@@ -996,7 +1084,7 @@
       bubble(p);
       ui.body.scrollTop = 1e9;
       quiet();
-      wsSend({ type: 'send', client_id: p.client_id, body: text });
+      flush(false);                                    // sends this one (never sent) and any stale ones
       return true;
     }
     // The server has the message (ack, HTTP answer, or the message itself came back): no longer pending.
@@ -1060,6 +1148,7 @@
         rated = true;
         ui.rateBox.hidden = true;
         ui.rateNote.textContent = 'Thank you for your feedback.';
+        ui.body.scrollTop = 1e9;
         if (st) forget();
         ui.tsend.focus();
       } else ui.rateNote.textContent = 'We couldn\'t send your rating — please try again.';
@@ -1067,11 +1156,13 @@
     async function transcript() {
       if (!spare || busy) return;
       const email = ui.temail.value.trim();
+      if (!email) { ui.tnote.textContent = 'Please enter your e-mail address.'; return; }
       busy = ui.tsend.disabled = true;
       const r = await req('POST', path(spare) + '/transcript', email ? { email } : {}, spare);
       busy = ui.tsend.disabled = false;
       ui.tnote.textContent = okay(r) ? 'We\'ve sent the transcript to ' + (r.j.sent_to || email) + '.'
-        : r.s === 422 ? 'Please enter a valid e-mail address.' : 'We couldn\'t send it — please try again.';
+        : r.s === 422 ? 'Please check your e-mail address.' : 'We couldn\'t send it — please try again.';
+      ui.body.scrollTop = 1e9;
     }
 
     // ---------------------------------------------------------------- page life

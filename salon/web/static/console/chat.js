@@ -43,6 +43,11 @@ export function conversationLabel(c) {
   return str(c?.name).trim() || str(c?.visitor_label).trim() || 'Visitor';
 }
 
+function shortLabel(c, max = 24) {
+  const label = conversationLabel(c);
+  return label.length > max ? `${label.slice(0, max - 1)}…` : label;
+}
+
 /** Text with absolute http(s) URLs turned into safe links; everything else stays text. */
 export function richText(text) {
   const s = str(text);
@@ -499,6 +504,7 @@ export function createChat(options) {
       if (mine && c.status === 'active') {
         const fresh = upsert(c);
         fetchDetail(fresh);
+        if (claiming.has(c.id)) { renderAll(); return; } // our own claim: claim() opens it
         if (!activeId) activate(fresh.id, { focus: false });
         toast(`${conversationLabel(c)} was routed to you.`);
         renderAll();
@@ -848,7 +854,7 @@ export function createChat(options) {
     tools.setEnabled(canWrite);
     if (!canWrite) setNoteMode(false);
     els.input.placeholder = !canWrite ? 'You can no longer reply in this chat.'
-      : noteMode ? 'Write an internal note for your colleagues…' : `Reply to ${label}…`;
+      : noteMode ? 'Write an internal note for your colleagues…' : `Reply to ${shortLabel(c)}…`;
     renderTyping();
   }
 
@@ -864,7 +870,10 @@ export function createChat(options) {
   function renderTyping() {
     const conv = active();
     const on = Boolean(conv && conv.typing);
+    const box = els.messages;
+    const pinned = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     els.typing.hidden = !on;
+    if (pinned) box.scrollTop = box.scrollHeight;
     if (on) {
       const text = `${conversationLabel(conv.c)} is typing…`;
       if (els.typing.dataset.text !== text) {
@@ -1171,7 +1180,7 @@ export function createChat(options) {
     if (conv) {
       if (noteMode) stopTyping(conv);
       els.input.placeholder = !writable(conv) ? 'You can no longer reply in this chat.'
-        : noteMode ? 'Write an internal note for your colleagues…' : `Reply to ${conversationLabel(conv.c)}…`;
+        : noteMode ? 'Write an internal note for your colleagues…' : `Reply to ${shortLabel(conv.c)}…`;
     }
   }
 

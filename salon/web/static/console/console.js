@@ -248,8 +248,8 @@ function openSite(siteId) {
     me: app.me?.associate || {},
     getVisit: (id) => app.floor?.getVisit(id) || null,
     onOpenVisit: (visitId) => {
-      // from the chat dock: show the shopper's story beside the floor
-      if (app.section === 'sales') setSection('floor');
+      // from the chat dock (or a narrow chats view): show the shopper's story beside the floor
+      if (app.section !== 'floor') setSection('floor');
       if (app.floor) app.floor.setSelected(visitId);
       if (app.story) app.story.open(visitId, app.floor?.getVisit(visitId) || null);
     },
@@ -313,6 +313,7 @@ async function logout() {
   app.siteId = null;
   app.me = null;
   app.csrf = null;
+  setSection('floor');
   btn.disabled = false;
   showLogin();
 }
