@@ -18,7 +18,7 @@ from salon.chat.service import TOPIC_TYPING
 from salon.chat.views import visitor_view_of
 from salon.core.clock import utcnow
 from salon.core.errors import ApiError, describe_validation_error
-from salon.identity.service import RateLimiter, SiteInfo
+from salon.identity.service import SiteInfo
 from salon.tracking.ingest import ClientInfo
 from salon.web.services import Services, client_ip, services, ws_services
 from salon.web.sockets import receive_hello, refuse
@@ -38,18 +38,6 @@ def _client(request: Request | WebSocket) -> ClientInfo:
         user_agent=request.headers.get("user-agent", ""),
         origin=request.headers.get("origin"),
     )
-
-
-def limit(limiter: RateLimiter, key: str, what: str) -> None:
-    wait = limiter.retry_after(key)
-    if wait:
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"too many {what}; try again in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
-    limiter.hit(key)
 
 
 async def _view(svc: Services, conversation: Conversation) -> dict[str, Any]:
@@ -76,7 +64,7 @@ async def chat_status(site_key: str, request: Request) -> dict[str, Any]:
 async def start(body: StartIn, request: Request, response: Response) -> dict[str, Any]:
     svc = services(request)
     site = await svc.chat.site_for_widget(body.site_key, request.headers.get("origin"))
-    limit(svc.chat_limits.starts, f"{client_ip(request)}:{site.id}", "new chats")
+    svc.chat_limits.starts.take(f"{client_ip(request)}:{site.id}", "new chats")
     conversation, token, created = await svc.chat.start(body, _client(request), _token(request))
     if not created:
         response.status_code = 200
@@ -107,7 +95,7 @@ async def post_message(
 ) -> dict[str, Any]:
     svc = services(request)
     conversation = await svc.chat.for_visitor(conversation_id, _token(request))
-    limit(svc.chat_limits.messages, f"{client_ip(request)}:{conversation.site_id}", "messages")
+    svc.chat_limits.messages.take(f"{client_ip(request)}:{conversation.site_id}", "messages")
     return await svc.chat.visitor_message(conversation, body.client_id, body.body)
 
 
@@ -239,7 +227,7 @@ async def _visitor_reader(
                     body = VisitorMessageIn.model_validate(
                         {"client_id": frame.get("client_id"), "body": frame.get("body")}
                     )
-                    limit(svc.chat_limits.messages, site_key, "messages")
+                    svc.chat_limits.messages.take(site_key, "messages")
                     ack = await svc.chat.visitor_message(conversation, body.client_id, body.body)
                     queue.put_nowait({"type": "ack", "client_id": body.client_id, **ack})
                 elif kind == "typing":

@@ -17,14 +17,7 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 async def login(body: LoginIn, request: Request, response: Response) -> LoginOut:
     svc = services(request)
     key = f"login:{client_ip(request)}"
-    wait = svc.login_limiter.retry_after(key)
-    if wait:
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"too many failed logins; try again in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
+    svc.login_limiter.refuse_if_limited(key, "failed logins")
     try:
         token, actor = await service.login(
             svc.db, body.email, body.password, svc.settings.session_hours

@@ -259,3 +259,19 @@ class RateLimiter:
 
     def hit(self, key: str) -> None:
         self._hits[key].append(time.monotonic())
+
+    def refuse_if_limited(self, key: str, what: str) -> None:
+        """429 with Retry-After, naming what was too much, when `key` is over the limit."""
+        wait = self.retry_after(key)
+        if wait:
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"too many {what}; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
+
+    def take(self, key: str, what: str) -> None:
+        """Count one use of `key`, refusing it when over the limit."""
+        self.refuse_if_limited(key, what)
+        self.hit(key)

@@ -3,7 +3,6 @@ transcript received by a real SMTP server (aiosmtpd) on loopback."""
 
 from __future__ import annotations
 
-import asyncio
 import email
 from collections.abc import Iterator
 from email.message import Message
@@ -12,11 +11,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from salon.db.engine import Database
-from salon.demo.seed import DEMO_ACCOUNTS, seed_demo
+from salon.demo.seed import DEMO_ACCOUNTS
 from salon.identity.service import SiteInfo
-from tests.support import LiveServer, free_port, fresh_database, wait_for
-from tests.web.browser import chromium, login_console
+from tests.support import LiveServer, free_port, wait_for
+from tests.web.browser import chromium, demo_store, login_console
 
 pytestmark = pytest.mark.browser
 ASSOCIATE = DEMO_ACCOUNTS[0]
@@ -45,25 +43,9 @@ def inbox() -> Iterator[Inbox]:
 def shop(
     tmp_path_factory: pytest.TempPathFactory, inbox: Inbox
 ) -> Iterator[tuple[LiveServer, SiteInfo]]:
-    with fresh_database("sqlite", str(tmp_path_factory.mktemp("db"))) as url:
-        port = free_port()
-
-        async def seed() -> SiteInfo:
-            db = Database(url)
-            try:
-                return await seed_demo(db, [f"http://127.0.0.1:{port}"])
-            finally:
-                await db.dispose()
-
-        site = asyncio.run(seed())
-        server = LiveServer.start(
-            url,
-            port=port,
-            demo=True,
-            smtp_url=f"smtp://127.0.0.1:{inbox.port}",  # type: ignore[attr-defined]
-        )
-        yield server, site
-        server.stop()
+    smtp_url = f"smtp://127.0.0.1:{inbox.port}"  # type: ignore[attr-defined]
+    with demo_store(str(tmp_path_factory.mktemp("db")), smtp_url=smtp_url) as running:
+        yield running
 
 
 def test_shopper_and_associate_chat_end_to_end(

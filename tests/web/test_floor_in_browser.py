@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,11 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from salon.db.engine import Database
-from salon.demo.seed import DEMO_ACCOUNTS, seed_demo
+from salon.demo.seed import DEMO_ACCOUNTS
 from salon.identity.service import SiteInfo
-from tests.support import LiveServer, batch, event, free_port, fresh_database
-from tests.web.browser import chromium, login_console
+from tests.support import LiveServer, batch, event
+from tests.web.browser import chromium, demo_store, login_console
 
 pytestmark = pytest.mark.browser
 ASSOCIATE = DEMO_ACCOUNTS[0]
@@ -27,20 +25,8 @@ XSS = [
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, SiteInfo]]:
-    with fresh_database("sqlite", str(tmp_path_factory.mktemp("db"))) as url:
-        port = free_port()  # the allowed origin names the port: seed first, like `salon demo`
-
-        async def seed() -> SiteInfo:
-            db = Database(url)
-            try:
-                return await seed_demo(db, [f"http://127.0.0.1:{port}"])
-            finally:
-                await db.dispose()
-
-        site = asyncio.run(seed())
-        server = LiveServer.start(url, port=port, demo=True)
-        yield server, site
-        server.stop()
+    with demo_store(str(tmp_path_factory.mktemp("db"))) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
