@@ -13,6 +13,7 @@ from salon.demo.seed import DEMO_ACCOUNTS
 from tests.web.browser import chromium, login_console
 
 OUT = Path(__file__).parent / "floor.png"
+CHAT_OUT = Path(__file__).parent / "chat.png"
 
 
 def main() -> None:
@@ -20,8 +21,11 @@ def main() -> None:
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--wait", type=float, default=0.0, help="seconds to let the floor fill")
     parser.add_argument("--open-story", action="store_true", help="open the top visitor's story")
+    parser.add_argument("--chat", action="store_true", help="also a chat, shopper and associate")
     args = parser.parse_args()
     account = DEMO_ACCOUNTS[0]
+    if args.chat:
+        chat_screenshot(args.url)
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         login_console(page, args.url, account.email, account.password)
@@ -32,6 +36,37 @@ def main() -> None:
             page.wait_for_selector("#story[data-loaded]", timeout=10_000)
         page.screenshot(path=str(OUT))
     print(f"wrote {OUT}")
+
+
+def chat_screenshot(url: str) -> None:
+    """A shopper on a product page asks for help; Nick answers with a product card."""
+    account = DEMO_ACCOUNTS[0]
+    with chromium() as browser:
+        console = browser.new_page(viewport={"width": 1440, "height": 900})
+        login_console(console, url, account.email, account.password)
+        shopper = browser.new_page(viewport={"width": 1100, "height": 800})
+        shopper.goto(url + "/shop/p/P401")
+        shopper.locator("#salon-launcher").click()
+        shopper.fill("#salon-name", "Camille")
+        shopper.fill("#salon-first-message", "Hello! Is this coat warm enough for Oslo in January?")
+        shopper.locator("#salon-start").click()
+        console.locator("#nav-chats").click()
+        console.wait_for_selector("#chat-panel .chat-msg[data-sender=visitor]", timeout=20_000)
+        console.fill("#chat-input", "Good afternoon Camille! It is lined with cashmere; for Oslo "
+                     "I would also suggest our down gilet underneath.")
+        console.locator("#chat-send").click()
+        shopper.wait_for_selector(".salon-msg[data-sender=associate]", timeout=10_000)
+        shopper.fill("#salon-input", "Perfect, could you show me the gilet?")
+        shopper.locator("#salon-send").click()
+        console.wait_for_selector(".chat-msg:has-text('show me the gilet')", timeout=10_000)
+        console.locator("#tool-product").click()
+        console.fill("#product-search", "gilet")
+        console.locator(".product-result:has-text('Gilet')").first.click()
+        shopper.wait_for_selector(".salon-card", timeout=10_000)
+        console.wait_for_selector("#chat-story .story-page", timeout=10_000)
+        console.screenshot(path=str(CHAT_OUT))
+        shopper.screenshot(path=str(CHAT_OUT.with_name("chat-shopper.png")))
+    print(f"wrote {CHAT_OUT}")
 
 
 if __name__ == "__main__":
