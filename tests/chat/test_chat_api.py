@@ -421,3 +421,20 @@ def test_widget_calls_from_the_store_domain_pass_cors_and_widget_js_is_compresse
     widget = httpx.get(server.base_url + "/widget.js", headers={"Accept-Encoding": "gzip"})
     assert widget.headers["content-encoding"] == "gzip"
     assert len(widget.content) > 0 and "window.Salon" in widget.text
+
+
+def test_a_frame_over_64_kib_closes_the_socket_with_1009(
+    server: LiveServer, site: SiteInfo
+) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    mia = shopper(server, site)
+    mia.start()
+    with mia.socket() as ws:
+        frames_until(ws, lambda f: f["type"] == "state")
+        ws.send('{"type": "send", "client_id": "big-frame-001", "body": "' + "z" * 70_000 + '"}')
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                ws.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    assert all(m["client_id"] != "big-frame-001" for m in mia.messages())
