@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 GIFT_WORDS = (
     "gift",
@@ -33,6 +34,30 @@ ACTIVITY_TYPES = frozenset(
         "rage_click",
     }
 )
+
+
+# The UCI Online Shoppers data set's three page groups, for Salon's page types
+PAGE_GROUPS = {
+    "account": "administrative",
+    "cart": "administrative",
+    "checkout": "administrative",
+    "confirmation": "administrative",
+    "home": "informational",
+    "info": "informational",
+    "other": "informational",
+    "product": "product_related",
+    "category": "product_related",
+    "search": "product_related",
+}
+
+
+def page_group(page_type: str) -> str:
+    return PAGE_GROUPS.get(page_type, "informational")
+
+
+def url_path(url: str) -> str:
+    """The page, without query or fragment (which may carry personal data)."""
+    return urlsplit(url).path[:300] or "/"
 
 
 @dataclass
@@ -79,6 +104,11 @@ class VisitState:
     hidden: bool = False
     gift_intent: bool = False
     chat_status: str | None = None  # "queued" or "active" while the shopper is in a chat
+    # for the intent features (salon.insight.features): pages per UCI group, time on them
+    group_counts: dict[str, int] = field(default_factory=dict)
+    group_seconds: dict[str, float] = field(default_factory=dict)
+    paths: list[str] = field(default_factory=list)
+    texts: list[tuple[float, str]] = field(default_factory=list)  # what the shopper typed
 
     @property
     def cart_items(self) -> int:
@@ -101,6 +131,14 @@ class VisitState:
 
 
 def _page_view(s: VisitState, at: float, d: dict[str, Any]) -> None:
+    if s.page_count:  # the page being left: its time goes to its group
+        group = page_group(s.page_type)
+        s.group_seconds[group] = s.group_seconds.get(group, 0.0) + max(0.0, at - s.page_since)
+    new_type = str(d.get("page_type", "other"))
+    group = page_group(new_type)
+    s.group_counts[group] = s.group_counts.get(group, 0) + 1
+    if len(s.paths) < 200:
+        s.paths.append(url_path(str(d.get("url", ""))))
     s.page_url, s.page_title = str(d.get("url", "")), str(d.get("title", ""))
     s.page_type, s.page_since = str(d.get("page_type", "other")), at
     s.page_count += 1
@@ -156,8 +194,9 @@ def _wishlist(s: VisitState, _at: float, _d: dict[str, Any]) -> None:
     s.wishlist += 1
 
 
-def _search(s: VisitState, _at: float, d: dict[str, Any]) -> None:
+def _search(s: VisitState, at: float, d: dict[str, Any]) -> None:
     query = str(d["query"])
+    s.texts = [*s.texts[-19:], (at, query)]
     s.searches = [*s.searches[-9:], query]
     if any(word in query.lower() for word in GIFT_WORDS):
         s.gift_intent = True
