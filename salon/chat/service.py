@@ -416,6 +416,7 @@ class ChatService:
                 "site_id": conversation.site_id,
                 "conversation_id": conversation.id,
                 "associate_id": owner or conversation.associate_id,
+                "visit_id": conversation.visit_id,
                 "internal": message.kind == "note",
                 "message": message_view(message),
             },

@@ -11,8 +11,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from salon.floor.state import VisitState
+from salon.insight.scorer import RISK_THRESHOLD
 
 RIBBON_TIERS = ("silver", "gold", "platinum")
+MOOD_FACES = {
+    "happy": "smile",
+    "excited": "excited",
+    "neutral": "neutral",
+    "undecided": "undecided",
+    "frustrated": "frustrated",
+}
+HIGH_INTENT = 0.5
 
 
 @dataclass(frozen=True)
@@ -103,12 +112,28 @@ def avatar_spec(state: VisitState, now: float, rules: FloorRules) -> dict[str, A
         reasons.insert(0, "asked for help and is waiting")
     elif state.chat_status == "active":
         tags.append("in chat")
+    hourglass, glow = stalled, False
+    insight = state.insight
+    if insight is not None:  # the models (salon.insight) replace the rules where they speak
+        mood = MOOD_FACES.get(insight.mood, "neutral")
+        risk = insight.abandonment_risk
+        hourglass = stalled or (risk is not None and risk >= RISK_THRESHOLD)
+        glow = insight.intent is not None and insight.intent >= HIGH_INTENT
+        modelled = [*(insight.mood_reasons if mood != "neutral" else [])]
+        if risk is not None and risk >= RISK_THRESHOLD:
+            modelled += insight.risk_reasons[:2]
+        if glow:
+            modelled += insight.intent_reasons[:1]
+        reasons = [*modelled, *(r for r in reasons if r not in modelled)]
+        if hourglass and "stalled" not in tags:
+            tags.append("about to abandon")
     return {
         "mood": mood,
         "bag": bag_size(cart_value, items),
         "ribbon": ribbon,
         "gift": state.gift_intent,
-        "hourglass": stalled,
+        "hourglass": hourglass,
+        "glow": glow,
         "bubble": state.chat_status is not None,
         "star": state.is_returning,
         "badges": badges,
@@ -142,6 +167,9 @@ def attention(state: VisitState, avatar: dict[str, Any], rules: FloorRules) -> f
         score += 0.1
     if avatar["ribbon"]:
         score += 0.1
+    insight = state.insight
+    if insight is not None:
+        score += 0.3 * (insight.abandonment_risk or 0.0) + 0.2 * (insight.intent or 0.0)
     if state.purchased:
         score *= 0.3
     return round(min(score, 1.0), 3)
@@ -155,6 +183,7 @@ def visit_summary(state: VisitState, now: float, rules: FloorRules) -> dict[str,
         if customer and customer.get("name")
         else f"Visitor {state.visitor_id[:4]}"
     )
+    insight = state.insight
     return {
         "id": state.visit_id,
         "label": label,
@@ -179,6 +208,15 @@ def visit_summary(state: VisitState, now: float, rules: FloorRules) -> dict[str,
         "high_value": state.cart_value >= rules.high_value_cart
         or float((customer or {}).get("lifetime_value") or 0) >= rules.high_value_customer,
         "attention": attention(state, avatar, rules),
+        "intent": insight.intent if insight is not None else None,
+        "abandonment_risk": insight.abandonment_risk if insight is not None else None,
+        "explain": {
+            "intent": insight.intent_reasons,
+            "abandonment_risk": insight.risk_reasons,
+            "mood": insight.mood_reasons,
+        }
+        if insight is not None
+        else None,
         "avatar": avatar,
     }
 

@@ -18,16 +18,21 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from salon.chat.service import TOPIC_CONVERSATION
+from salon.chat.service import TOPIC_CONVERSATION, TOPIC_MESSAGE
 from salon.core.bus import EventBus
 from salon.floor.avatar import FloorRules, visit_summary
 from salon.floor.state import VisitState
+from salon.insight.scorer import InsightScorer
 from salon.tracking.service import TOPIC_INGESTED
 
 log = logging.getLogger(__name__)
 
 CustomerLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 HOUSEKEEPING_SECONDS = 2.0
+SCORE_EVERY_SECONDS = 1.0
+MAX_SCORED_PER_ROUND = 500
+TOPIC_ABANDONMENT_MOMENT = "insight.abandonment_moment"  # for the playbooks issue
+TOPIC_MOOD_SHIFT = "insight.mood_shift"
 REPLAY_DEPTH = 2000
 SUBSCRIBER_BACKLOG = 500
 
@@ -85,8 +90,11 @@ class LiveFloor:
         flush_ms: int,
         customer_lookup: CustomerLookup,
         state: LiveState | None = None,
+        scorer: InsightScorer | None = None,
     ) -> None:
         self.rules = rules
+        self.bus = bus
+        self.scorer = scorer
         self.active_seconds = active_seconds
         self.flush_seconds = flush_ms / 1000.0
         self.state: LiveState = state or InMemoryLiveState()
@@ -96,6 +104,7 @@ class LiveFloor:
         self._task: asyncio.Task[None] | None = None
         bus.subscribe(TOPIC_INGESTED, self.on_ingested)
         bus.subscribe(TOPIC_CONVERSATION, self.on_chat)
+        bus.subscribe(TOPIC_MESSAGE, self.on_chat_message)
 
     # -- input -------------------------------------------------------------------------------
     async def on_ingested(self, payload: dict[str, Any]) -> None:
@@ -132,6 +141,17 @@ class LiveFloor:
             return
         state.chat_status = payload["status"] if payload["status"] != "closed" else None
         self._feed(payload["site_id"]).dirty.add(visit_id)
+
+    async def on_chat_message(self, payload: dict[str, Any]) -> None:
+        """What the shopper writes in the chat feeds their mood, like their searches do."""
+        message = payload["message"]
+        visit_id = payload.get("visit_id")
+        if message["sender"] != "visitor" or message["kind"] != "text" or not visit_id:
+            return
+        state = self.state.get(payload["site_id"], visit_id)
+        if state is not None:
+            state.texts = [*state.texts[-19:], (time.time(), str(message["body"])[:500])]
+            self._feed(payload["site_id"]).dirty.add(visit_id)
 
     def restore(self, state: VisitState) -> None:
         """Put a state rebuilt from stored events (after a restart) on the floor."""
@@ -199,6 +219,7 @@ class LiveFloor:
                 if now - last_housekeeping >= HOUSEKEEPING_SECONDS:
                     self.housekeeping(now)
                     last_housekeeping = now
+                await self.score(now)
                 self.flush(now)
             except Exception:
                 log.exception("floor flush failed")
@@ -210,10 +231,61 @@ class LiveFloor:
             for state in self.state.visits(site_id):
                 if now - state.last_seen_at > self.active_seconds:
                     self.state.remove(site_id, state.visit_id)
+                    if self.scorer is not None:
+                        self.scorer.forget(state.visit_id)
                     feed.removed.add(state.visit_id)
                     feed.dirty.discard(state.visit_id)
                 elif self._time_sensitive(state, now):
                     feed.dirty.add(state.visit_id)
+
+    async def score(self, now: float) -> None:
+        """Rescore the visits that changed (at most once a second each), the model off-loop.
+
+        Features are read on the event loop, where the states change; only the model's batched
+        predict runs in a worker thread, so scoring never blocks ingest or the feed.
+        """
+        if self.scorer is None:
+            return
+        due: list[VisitState] = []
+        for site_id, feed in self._feeds.items():
+            for visit_id in feed.dirty:
+                state = self.state.get(site_id, visit_id)
+                if state is not None and now - state.scored_at >= SCORE_EVERY_SECONDS:
+                    due.append(state)
+        if not due:
+            return
+        due = due[:MAX_SCORED_PER_ROUND]
+        rows = self.scorer.rows(due, now)
+        predicted = await asyncio.to_thread(self.scorer.predict, rows)
+        now = time.time()
+        for state in due:
+            state.scored_at = now
+        by_id = {s.visit_id: s for s in due}
+        for visit_id, insight in self.scorer.assemble(due, rows, predicted, now).items():
+            state = by_id[visit_id]
+            state.insight = insight
+            self._feed(state.site_id).dirty.add(visit_id)
+            if insight.abandonment_moment:
+                await self.bus.publish(
+                    TOPIC_ABANDONMENT_MOMENT,
+                    {
+                        "site_id": state.site_id,
+                        "visit_id": visit_id,
+                        "risk": insight.abandonment_risk,
+                        "reasons": insight.risk_reasons,
+                    },
+                )
+            if insight.mood_turned_negative:
+                await self.bus.publish(
+                    TOPIC_MOOD_SHIFT,
+                    {
+                        "site_id": state.site_id,
+                        "visit_id": visit_id,
+                        "customer_id": state.customer_id,
+                        "valence": insight.valence,
+                        "reasons": insight.mood_reasons,
+                    },
+                )
 
     def _time_sensitive(self, state: VisitState, now: float) -> bool:
         """Could the clock alone change what the associate sees (stalled, idle, mood fading)?"""

@@ -109,6 +109,8 @@ class VisitState:
     group_seconds: dict[str, float] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)
     texts: list[tuple[float, str]] = field(default_factory=list)  # what the shopper typed
+    insight: Any = None  # salon.insight.scorer.Insight, refreshed at most every second
+    scored_at: float = 0.0
 
     @property
     def cart_items(self) -> int:

@@ -143,6 +143,6 @@ def session_features(state: VisitState, stats: PageStats, now: float) -> dict[st
         "PageValues": mean([s.page_value for s in known]),
         "SpecialDay": special_day(moment.date()),
         "Month": float(moment.month),
-        "Returning": 1.0 if state.is_returning else 0.0,
+        "ReturningVisitor": 1.0 if state.is_returning else 0.0,
         "Weekend": 1.0 if moment.weekday() >= 5 else 0.0,
     }

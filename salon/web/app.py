@@ -30,6 +30,9 @@ from salon.floor.live import LiveFloor
 from salon.floor.service import customer_lookup, rebuild
 from salon.identity import routes as identity_routes
 from salon.identity.service import RateLimiter, SiteDirectory
+from salon.insight.features import compute_page_stats
+from salon.insight.intent import IntentModel, load_shipped
+from salon.insight.scorer import InsightScorer
 from salon.tracking import routes as tracking_routes
 from salon.tracking.ingest import Ingestor
 from salon.web.security import SecurityHeaders, WidgetCors
@@ -60,12 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             high_value_cart=settings.high_value_cart,
             high_value_customer=settings.high_value_customer,
         )
+        scorer = InsightScorer(model=_load_intent_model())
         floor = LiveFloor(
             bus,
             rules,
             settings.floor_active_seconds,
             settings.floor_flush_ms,
             customer_lookup(db),
+            scorer=scorer,
         )
         ingestor = Ingestor(db, bus, sites)
         chat = ChatService(db, bus, sites)
@@ -94,10 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.demo = DemoContext(demo_site.key, demo_site.secret) if demo_site else None
         floor.start()
         router = asyncio.create_task(_route_periodically(chat, sites), name="chat-router")
+        stats = asyncio.create_task(_refresh_page_stats(db, scorer), name="page-stats")
         try:
             yield
         finally:
             router.cancel()
+            stats.cancel()
             await transcripts.drain()
             await ingestor.close()
             await floor.stop()
@@ -168,3 +175,24 @@ async def _route_periodically(chat: ChatService, sites: SiteDirectory) -> None:
                 await chat.route(site.id)
         except Exception:
             log.exception("chat routing failed")
+
+
+PAGE_STATS_EVERY_SECONDS = 600.0
+
+
+def _load_intent_model() -> IntentModel | None:
+    try:
+        return load_shipped()
+    except Exception:
+        log.exception("the intent model could not be loaded; scores are off")
+        return None
+
+
+async def _refresh_page_stats(db: Database, scorer: InsightScorer) -> None:
+    """Bounce and exit rates and page values from the store's own recent history."""
+    while True:
+        try:
+            scorer.page_stats = await compute_page_stats(db)
+        except Exception:
+            log.exception("page statistics failed")
+        await asyncio.sleep(PAGE_STATS_EVERY_SECONDS)
