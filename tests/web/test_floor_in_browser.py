@@ -163,3 +163,22 @@ def test_a_signed_in_customer_is_identified_on_the_floor(
     tile.click()
     console.wait_for_selector("#story .story-order", timeout=5_000)
     assert console.locator("#story .story-order").count() >= 1
+
+
+def test_an_angry_search_shows_a_frustrated_avatar_with_its_reason(
+    demo: tuple[LiveServer, SiteInfo], browser: Any
+) -> None:
+    server, _ = demo
+    console = browser.new_context().new_page()
+    login_console(console, server.base_url, ASSOCIATE.email, ASSOCIATE.password)
+    shopper = browser.new_context().new_page()
+    shopper.goto(server.base_url + "/shop")
+    shopper.fill("#search-input", "way too expensive, total rip-off")
+    shopper.press("#search-input", "Enter")
+    shopper.wait_for_url("**/shop/search**")
+    tile = console.wait_for_selector(
+        '.visitor[data-mood="frustrated"]:has-text("rip-off")', timeout=10_000
+    )
+    tile.click()
+    console.wait_for_selector("""#story .story-reason:has-text("typed 'rip-off'")""", timeout=5_000)
+    assert "mood" in console.locator("#story .story-scores").inner_text().lower()

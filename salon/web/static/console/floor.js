@@ -122,6 +122,8 @@ const SORTS = {
   attention: (a, b) => num(b.attention) - num(a.attention) || num(b.cart?.value) - num(a.cart?.value) || byId(a, b),
   cart_value: (a, b) => num(b.cart?.value) - num(a.cart?.value) || num(b.attention) - num(a.attention) || byId(a, b),
   time_on_site: (a, b) => num(b.time_on_site) - num(a.time_on_site) || byId(a, b),
+  intent: (a, b) => num(b.intent) - num(a.intent) || num(b.attention) - num(a.attention) || byId(a, b),
+  risk: (a, b) => num(b.abandonment_risk) - num(a.abandonment_risk) || num(b.cart?.value) - num(a.cart?.value) || byId(a, b),
   newest: (a, b) => startedMs(b) - startedMs(a) || byId(a, b),
 };
 
@@ -205,6 +207,10 @@ class Tile {
     }
     const pageType = typeof v.page?.type === 'string' ? v.page.type : '';
     if (ds.pageType !== pageType) ds.pageType = pageType;
+    const glow = v.avatar?.glow ? 'true' : 'false';
+    if (ds.glow !== glow) ds.glow = glow;
+    ds.intent = v.intent == null ? '' : num(v.intent).toFixed(2);
+    ds.risk = v.abandonment_risk == null ? '' : num(v.abandonment_risk).toFixed(2);
     const attention = Math.max(0, Math.min(1, num(v.attention)));
     const attnStr = attention.toFixed(2);
     if (ds.attention !== attnStr) {

@@ -174,6 +174,20 @@ export function createStory(options) {
         ? h('ul', { class: 'story-reason-list' }, reasons.map((r) => h('li', { class: 'story-reason', text: r })))
         : emptyNote('Nothing unusual so far.')));
 
+    // scores: each with its top reasons in words (salon/insight)
+    const explain = v.explain && typeof v.explain === 'object' ? v.explain : null;
+    if (explain) {
+      const score = (label, key, value) => h('li', { class: 'story-score', dataset: { score: key } },
+        h('span', { class: 'story-score-name', text: value == null ? label : `${label} ${Math.round(num(value) * 100)}%` }),
+        h('ul', { class: 'story-score-reasons' },
+          arr(explain[key]).filter((r) => typeof r === 'string' && r).slice(0, 3)
+            .map((r) => h('li', { class: 'story-score-reason', text: r }))));
+      const items = [score('Purchase intent', 'intent', v.intent)];
+      if (v.abandonment_risk != null) items.push(score('Abandonment risk', 'abandonment_risk', v.abandonment_risk));
+      items.push(score(`Mood: ${str(v.avatar?.mood) || 'neutral'}`, 'mood', null));
+      parts.push(section('Scores', 'story-scores', null, h('ul', { class: 'story-score-list' }, items)));
+    }
+
     // cart
     const cart = arr(data.cart);
     let cartTotal = 0;
