@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     chat_starts_per_minute: int = 30
     chat_messages_per_minute: int = 60
     track_max_body_bytes: int = 256 * 1024
+    intent_model: Path | None = Field(
+        default=None, description="A model from `salon insight train`; unset: the shipped one"
+    )
     demo: bool = Field(default=False, description="Serve the demo storefront at /shop")
     demo_shoppers: int = Field(default=80, ge=0, le=1000)
     demo_outbox: Path = Path("./outbox")

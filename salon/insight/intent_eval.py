@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 from rich.table import Table
-from sklearn.metrics import (  # type: ignore[import-untyped]
+from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
     brier_score_loss,
     f1_score,
     roc_auc_score,
 )
-from sklearn.model_selection import (  # type: ignore[import-untyped]
+from sklearn.model_selection import (
     StratifiedKFold,
     train_test_split,
 )

@@ -25,7 +25,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-from vaderSentiment.vaderSentiment import (  # type: ignore[import-untyped]
+from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
     NEGATE,
     SentimentIntensityAnalyzer,

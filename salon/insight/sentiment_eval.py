@@ -115,15 +115,15 @@ def evaluate() -> list[EvalRow]:
 def learned_baseline_rows(folds: int = 10, seed: int = 0) -> list[EvalRow]:
     """TF-IDF (word 1-2 grams) + logistic regression, for comparison only (not shipped)."""
     import numpy as np
-    from sklearn.feature_extraction.text import (  # type: ignore[import-untyped]
+    from sklearn.feature_extraction.text import (
         TfidfVectorizer,
     )
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-    from sklearn.model_selection import (  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import (
         StratifiedKFold,
         cross_val_predict,
     )
-    from sklearn.pipeline import make_pipeline  # type: ignore[import-untyped]
+    from sklearn.pipeline import make_pipeline
 
     def pipeline() -> object:
         return make_pipeline(

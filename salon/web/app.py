@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             high_value_cart=settings.high_value_cart,
             high_value_customer=settings.high_value_customer,
         )
-        scorer = InsightScorer(model=_load_intent_model())
+        scorer = InsightScorer(model=_load_intent_model(settings.intent_model))
         floor = LiveFloor(
             bus,
             rules,
@@ -180,9 +180,9 @@ async def _route_periodically(chat: ChatService, sites: SiteDirectory) -> None:
 PAGE_STATS_EVERY_SECONDS = 600.0
 
 
-def _load_intent_model() -> IntentModel | None:
+def _load_intent_model(path: Path | None) -> IntentModel | None:
     try:
-        return load_shipped()
+        return IntentModel.load(path) if path else load_shipped()
     except Exception:
         log.exception("the intent model could not be loaded; scores are off")
         return None

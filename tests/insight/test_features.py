@@ -48,7 +48,9 @@ def test_features_match_a_hand_computed_visit() -> None:
     assert features["BounceRates"] == (0.5 + 0.1 + 0.1) / 3
     assert features["ExitRates"] == (0.2 + 0.4 + 0.4) / 3
     assert features["PageValues"] == 200.0
-    assert features["Month"] == 11 and features["Weekend"] == 1 and features["ReturningVisitor"] == 1
+    assert (
+        features["Month"] == 11 and features["Weekend"] == 1 and features["ReturningVisitor"] == 1
+    )
     assert state.paths[0] == "/shop"  # the query string (with an e-mail) is never kept
 
 
