@@ -109,6 +109,19 @@ def main() -> None:
     machine = f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}"
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
+        if "ingest-sqlite-no-insight" in wanted:
+            os.environ["SALON_INSIGHT"] = "false"
+            try:
+                with fresh_database("sqlite", tmp) as url, server(url, tmp) as (base, key):
+                    console.print("[bold]ingest on sqlite, models off[/] …")
+                    result = run_script("ingest.py", "--url", base, "--site-key", key,
+                                        "--seconds", str(args.seconds), "--concurrency", "32",
+                                        "--batch", "20")
+                    rows.append(("ingest, sqlite, models off (SALON_INSIGHT=false)",
+                                 f"{result['events_per_s']:,.0f} events/s",
+                                 f"request p99 {result['latency_ms']['p99']} ms"))
+            finally:
+                del os.environ["SALON_INSIGHT"]
         for kind in ("sqlite", "postgresql"):
             if f"ingest-{kind}" not in wanted:
                 continue

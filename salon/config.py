@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     chat_starts_per_minute: int = 30
     chat_messages_per_minute: int = 60
     track_max_body_bytes: int = 256 * 1024
+    insight: bool = Field(default=True, description="Score visits with the models (salon.insight)")
     intent_model: Path | None = Field(
         default=None, description="A model from `salon insight train`; unset: the shipped one"
     )

@@ -29,8 +29,9 @@ log = logging.getLogger(__name__)
 
 CustomerLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 HOUSEKEEPING_SECONDS = 2.0
-SCORE_EVERY_SECONDS = 1.0
-MAX_SCORED_PER_ROUND = 500
+SCORE_EVERY_SECONDS = 2.0  # a visit is rescored at most this often
+SCORING_ROUND_SECONDS = 1.0
+MAX_SCORED_PER_ROUND = 300
 TOPIC_ABANDONMENT_MOMENT = "insight.abandonment_moment"  # for the playbooks issue
 TOPIC_MOOD_SHIFT = "insight.mood_shift"
 REPLAY_DEPTH = 2000
@@ -102,6 +103,8 @@ class LiveFloor:
         self._feeds: dict[str, _SiteFeed] = {}
         self._seq_origin = int(time.time() * 1000)
         self._task: asyncio.Task[None] | None = None
+        self._scoring: asyncio.Task[None] | None = None
+        self._to_score: set[tuple[str, str]] = set()
         bus.subscribe(TOPIC_INGESTED, self.on_ingested)
         bus.subscribe(TOPIC_CONVERSATION, self.on_chat)
         bus.subscribe(TOPIC_MESSAGE, self.on_chat_message)
@@ -130,6 +133,7 @@ class LiveFloor:
             state.apply(event["type"], float(event["at"]), event["data"])
         self.state.put(state)
         self._feed(site_id).dirty.add(visit_id)
+        self._to_score.add((site_id, visit_id))
 
     async def on_chat(self, payload: dict[str, Any]) -> None:
         """A conversation opened, moved or closed: the visitor's speech bubble follows it."""
@@ -152,11 +156,13 @@ class LiveFloor:
         if state is not None:
             state.texts = [*state.texts[-19:], (time.time(), str(message["body"])[:500])]
             self._feed(payload["site_id"]).dirty.add(visit_id)
+            self._to_score.add((payload["site_id"], visit_id))
 
     def restore(self, state: VisitState) -> None:
         """Put a state rebuilt from stored events (after a restart) on the floor."""
         self.state.put(state)
         self._feed(state.site_id).dirty.add(state.visit_id)
+        self._to_score.add((state.site_id, state.visit_id))
 
     # -- output ------------------------------------------------------------------------------
     def summaries(self, site_id: str, now: float | None = None) -> list[dict[str, Any]]:
@@ -200,8 +206,14 @@ class LiveFloor:
     # -- the loop ----------------------------------------------------------------------------
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="floor-flush")
+        if self.scorer is not None:
+            self._scoring = asyncio.create_task(self._score_forever(), name="floor-scoring")
 
     async def stop(self) -> None:
+        if self._scoring:
+            self._scoring.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scoring
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -219,7 +231,6 @@ class LiveFloor:
                 if now - last_housekeeping >= HOUSEKEEPING_SECONDS:
                     self.housekeeping(now)
                     last_housekeeping = now
-                await self.score(now)
                 self.flush(now)
             except Exception:
                 log.exception("floor flush failed")
@@ -237,6 +248,16 @@ class LiveFloor:
                     feed.dirty.discard(state.visit_id)
                 elif self._time_sensitive(state, now):
                     feed.dirty.add(state.visit_id)
+                    self._to_score.add((site_id, state.visit_id))
+
+    async def _score_forever(self) -> None:
+        """Scoring runs beside the feed, never in its way: a round a second."""
+        while True:
+            await asyncio.sleep(SCORING_ROUND_SECONDS)
+            try:
+                await self.score(time.time())
+            except Exception:
+                log.exception("floor scoring failed")
 
     async def score(self, now: float) -> None:
         """Rescore the visits that changed (at most once a second each), the model off-loop.
@@ -247,14 +268,17 @@ class LiveFloor:
         if self.scorer is None:
             return
         due: list[VisitState] = []
-        for site_id, feed in self._feeds.items():
-            for visit_id in feed.dirty:
-                state = self.state.get(site_id, visit_id)
-                if state is not None and now - state.scored_at >= SCORE_EVERY_SECONDS:
-                    due.append(state)
+        for site_id, visit_id in list(self._to_score):
+            state = self.state.get(site_id, visit_id)
+            if state is None:
+                self._to_score.discard((site_id, visit_id))
+            elif now - state.scored_at >= SCORE_EVERY_SECONDS:
+                due.append(state)
+                self._to_score.discard((site_id, visit_id))
+                if len(due) >= MAX_SCORED_PER_ROUND:
+                    break
         if not due:
             return
-        due = due[:MAX_SCORED_PER_ROUND]
         rows = self.scorer.rows(due, now)
         predicted = await asyncio.to_thread(self.scorer.predict, rows)
         now = time.time()

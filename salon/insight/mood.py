@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from salon.insight.sentiment import THRESHOLD, get_sentiment
@@ -79,11 +80,20 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _text_signals(texts: list[tuple[float, str]], now: float) -> tuple[float, list[_Signal]]:
+@lru_cache(maxsize=8192)
+def _read(text: str) -> tuple[float, str | None]:
+    """A text's sentiment and its strongest word, once per distinct text (floor rescoring reads
+    the same searches every second)."""
     analyzer = get_sentiment()
+    value = analyzer.score(text)
+    words = analyzer.reasons(text) if abs(value) >= THRESHOLD else []
+    return value, (words[0] if words else None)
+
+
+def _text_signals(texts: list[tuple[float, str]], now: float) -> tuple[float, list[_Signal]]:
     scored: list[tuple[float, float, str]] = []
     for at, text in texts:
-        value = analyzer.score(text)
+        value = _read(text)[0]
         if abs(value) < THRESHOLD:
             continue
         age = max(0.0, now - at)
@@ -93,8 +103,7 @@ def _text_signals(texts: list[tuple[float, str]], now: float) -> tuple[float, li
     norm = max(sum(w for w, _, _ in scored), 1.0)
     signals: list[_Signal] = []
     for w, value, text in scored:
-        words = analyzer.reasons(text)
-        shown = words[0] if words else text.strip()[:40]
+        shown = _read(text)[1] or text.strip()[:40]
         signals.append(_Signal(w * value / norm, f"typed '{shown}'", "text"))
     return sum(w * v for w, v, _ in scored) / norm, signals
 

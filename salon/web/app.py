@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.floor_active_seconds,
             settings.floor_flush_ms,
             customer_lookup(db),
-            scorer=scorer,
+            scorer=scorer if settings.insight else None,
         )
         ingestor = Ingestor(db, bus, sites)
         chat = ChatService(db, bus, sites)
