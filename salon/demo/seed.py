@@ -113,9 +113,9 @@ CANNED_REPLIES = (
 async def seed_chat(db: Database, site_id: str) -> None:
     """Canned replies, and associates ready to chat the moment they open the console."""
     async with db.writer() as session:
-        if not (await session.scalars(
-            select(CannedReply.id).where(CannedReply.site_id == site_id)
-        )).first():
+        if not (
+            await session.scalars(select(CannedReply.id).where(CannedReply.site_id == site_id))
+        ).first():
             for title, body in CANNED_REPLIES:
                 session.add(CannedReply(id=new_id(), site_id=site_id, title=title, body=body))
         emails = [a.email for a in DEMO_ACCOUNTS if a.role in ("associate", "supervisor")]
@@ -124,7 +124,10 @@ async def seed_chat(db: Database, site_id: str) -> None:
         ).all():
             await session.execute(
                 insert_ignore(session, ChatAgent, ["associate_id"]).values(
-                    associate_id=associate_id, availability="available", max_chats=4,
-                    skills=[], languages=["en", "fr"],
+                    associate_id=associate_id,
+                    availability="available",
+                    max_chats=4,
+                    skills=[],
+                    languages=["en", "fr"],
                 )
             )

@@ -25,6 +25,8 @@ class IntentEstimator(Protocol):
         self, rows: Sequence[dict[str, float]], top: int = 3
     ) -> list[tuple[float, list[tuple[str, float]]]]: ...
 
+    def score(self, rows: Sequence[dict[str, float]]) -> list[float]: ...
+
 
 @dataclass(frozen=True)
 class Insight:
@@ -56,13 +58,29 @@ class InsightScorer:
         return [session_features(s, self.page_stats, now) for s in states]
 
     def predict(
-        self, rows: list[dict[str, float]]
-    ) -> list[tuple[float | None, list[tuple[str, float]]]]:
-        """Safe in a worker thread: only the model runs here."""
+        self, rows: list[dict[str, float]], explain: list[bool] | None = None
+    ) -> list[tuple[float | None, list[tuple[str, float]] | None]]:
+        """Safe in a worker thread: only the model runs here.
+
+        Explaining costs a prediction per feature, so rows with `explain` False get only their
+        score (None for reasons: keep the last ones).
+        """
         if self.model is None or not rows:
             return [(None, [])] * len(rows)
+        wanted = explain if explain is not None else [True] * len(rows)
         try:
-            return [(p, top) for p, top in self.model.explain_many(rows, top=3)]
+            explained = iter(
+                self.model.explain_many([r for r, e in zip(rows, wanted, strict=True) if e], top=3)
+            )
+            plain = iter(self.model.score([r for r, e in zip(rows, wanted, strict=True) if not e]))
+            found: list[tuple[float | None, list[tuple[str, float]] | None]] = []
+            for e in wanted:
+                if e:
+                    p, top = next(explained)
+                    found.append((p, top))
+                else:
+                    found.append((next(plain), None))
+            return found
         except Exception:  # a broken artifact must not take the floor down
             log.exception("intent scoring failed")
             return [(None, [])] * len(rows)
@@ -71,13 +89,16 @@ class InsightScorer:
         self,
         states: list[VisitState],
         rows: list[dict[str, float]],
-        scored: list[tuple[float | None, list[tuple[str, float]]]],
+        scored: list[tuple[float | None, list[tuple[str, float]] | None]],
         now: float,
     ) -> dict[str, Insight]:
         """On the event loop again: mood, risk and the moments, with reasons in words."""
         found: dict[str, Insight] = {}
         for state, row, (intent, top) in zip(states, rows, scored, strict=True):
-            reasons = [describe(name, row, weight) for name, weight in top if abs(weight) >= 0.01]
+            if top is None:  # not re-explained this round: the last reasons still stand
+                reasons = list(state.insight.intent_reasons) if state.insight is not None else []
+            else:
+                reasons = [describe(name, row, w) for name, w in top if abs(w) >= 0.01]
             felt = mood(behaviour_of(state, now), state.texts, now)
             risk, risk_reasons = abandonment_risk(state, intent, felt.state, now)
             moment = False
