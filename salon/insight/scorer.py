@@ -109,7 +109,7 @@ class InsightScorer:
                 self._at_risk.discard(state.visit_id)
             turned = self.shifts.observe(state.visit_id, now, felt.valence)
             found[state.visit_id] = Insight(
-                intent=round(intent, 3) if intent is not None else None,
+                intent=round(intent, 2) if intent is not None else None,
                 intent_reasons=reasons,
                 abandonment_risk=risk,
                 risk_reasons=risk_reasons,
@@ -176,7 +176,7 @@ def abandonment_risk(
         risk -= 0.2
         reasons.append((-0.2, f"already at checkout step {state.checkout_step}"))
     reasons.sort(key=lambda r: -abs(r[0]))
-    return round(min(0.98, max(0.02, risk)), 3), [text for _, text in reasons[:3]]
+    return round(min(0.98, max(0.02, risk)), 2), [text for _, text in reasons[:3]]
 
 
 def describe(name: str, row: dict[str, float], weight: float) -> str:
