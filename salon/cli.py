@@ -176,7 +176,12 @@ def insight_train(
     Point SALON_INTENT_MODEL at the file it writes to use it instead of the shipped model.
     """
     from salon.db.engine import Database
-    from salon.insight.training import default_store_model_path, fit_store_model, store_dataset
+    from salon.insight.training import (
+        default_store_model_path,
+        fit_store_abandonment,
+        fit_store_model,
+        store_dataset,
+    )
 
     settings = get_settings()
 
@@ -198,6 +203,17 @@ def insight_train(
     console.print(
         f"model {model.version} written to {path} (report {report}); held-out "
         f"ROC-AUC {model.report.get('held_out_roc_auc')}"
+    )
+    try:
+        carts = fit_store_abandonment(data, model)  # type: ignore[arg-type]
+    except ValueError as exc:
+        console.print(f"[yellow]abandonment model not trained:[/] {exc}")
+        return
+    cart_path = path.with_name("abandonment-store.joblib")
+    carts.save(cart_path)
+    console.print(
+        f"abandonment model {carts.version} written to {cart_path}; held-out ROC-AUC "
+        f"{carts.report['held_out_roc_auc']} (SALON_ABANDONMENT_MODEL={cart_path})"
     )
 
 

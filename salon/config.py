@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     intent_model: Path | None = Field(
         default=None, description="A model from `salon insight train`; unset: the shipped one"
     )
+    abandonment_model: Path | None = Field(
+        default=None, description="A cart model from `salon insight train`; unset: the rule"
+    )
     demo: bool = Field(default=False, description="Serve the demo storefront at /shop")
     demo_shoppers: int = Field(default=80, ge=0, le=1000)
     demo_outbox: Path = Path("./outbox")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from salon.floor.state import VisitState
+from salon.insight.abandonment import AbandonmentModel, cart_features
 from salon.insight.features import PageStats, session_features
 from salon.insight.mood import Behaviour, ShiftDetector, mood
 
@@ -45,6 +46,7 @@ class Insight:
 class InsightScorer:
     model: IntentEstimator | None
     page_stats: PageStats = field(default_factory=PageStats)
+    abandonment: AbandonmentModel | None = None  # learned on the store's carts, when trained
     shifts: ShiftDetector = field(default_factory=ShiftDetector)
     _at_risk: set[str] = field(default_factory=set)
 
@@ -100,7 +102,13 @@ class InsightScorer:
             else:
                 reasons = [describe(name, row, w) for name, w in top if abs(w) >= 0.01]
             felt = mood(behaviour_of(state, now), state.texts, now)
-            risk, risk_reasons = abandonment_risk(state, intent, felt.state, now)
+            risk: float | None
+            if self.abandonment is not None and state.cart and not state.purchased:
+                risk, risk_reasons = self.abandonment.risk(
+                    cart_features(state, intent if intent is not None else 0.5)
+                )
+            else:
+                risk, risk_reasons = abandonment_risk(state, intent, felt.state, now)
             moment = False
             if risk is not None and risk >= RISK_THRESHOLD:
                 moment = state.visit_id not in self._at_risk

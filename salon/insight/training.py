@@ -8,7 +8,7 @@ model with one fitted on too little data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +19,12 @@ from sklearn.model_selection import train_test_split
 from salon.core.clock import as_utc, utcnow
 from salon.db.engine import Database
 from salon.floor.state import VisitState
+from salon.insight.abandonment import (
+    CART_FEATURES,
+    AbandonmentModel,
+    cart_features,
+    fit_abandonment,
+)
 from salon.insight.features import compute_page_stats, session_features
 from salon.insight.intent import FEATURES, IntentModel, fit_model
 from salon.tracking.service import recent_visits
@@ -33,6 +39,10 @@ class StoreData:
     y: np.ndarray
     visits: int
     buyers: int
+    # carts: the visit as it was right after its last add-to-cart, and whether it then bought
+    cart_rows: list[dict[str, float]] = field(default_factory=list)
+    cart_partial: list[list[float]] = field(default_factory=list)
+    cart_abandoned: list[int] = field(default_factory=list)
 
 
 async def store_dataset(db: Database, days: int, active_seconds: float) -> StoreData:
@@ -41,6 +51,9 @@ async def store_dataset(db: Database, days: int, active_seconds: float) -> Store
     cutoff = (now - timedelta(seconds=active_seconds)).timestamp()
     rows: list[list[float]] = []
     labels: list[int] = []
+    cart_rows: list[dict[str, float]] = []
+    cart_partial: list[list[float]] = []
+    cart_abandoned: list[int] = []
     async for visits, events in recent_visits(db, now - timedelta(days=days)):
         states: dict[str, VisitState] = {}
         for visit in visits:
@@ -56,17 +69,29 @@ async def store_dataset(db: Database, days: int, active_seconds: float) -> Store
                 is_returning=visit.is_returning,
                 customer_id=visit.customer_id,
             )
+        snapshots: dict[str, tuple[dict[str, float], list[float]]] = {}
         for visit_id, kind, occurred_at, data in events:
             state = states.get(visit_id)
             if state is not None and not state.purchased:  # features as of before buying
-                state.apply(kind, as_utc(occurred_at).timestamp(), data)
+                at = as_utc(occurred_at).timestamp()
+                state.apply(kind, at, data)
+                if kind == "add_to_cart":
+                    snapshots[visit_id] = (
+                        session_features(state, stats, at),
+                        cart_features(state, 0.0),
+                    )
         for state in states.values():
             row = session_features(state, stats, state.last_seen_at)
             rows.append([row.get(f, 0.0) for f in FEATURES])
             labels.append(1 if state.purchased else 0)
+            if state.visit_id in snapshots:
+                features, partial = snapshots[state.visit_id]
+                cart_rows.append(features)
+                cart_partial.append(partial)
+                cart_abandoned.append(0 if state.purchased else 1)
     X = np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES))
     y = np.asarray(labels, dtype=np.int64)
-    return StoreData(X, y, len(y), int(y.sum()))
+    return StoreData(X, y, len(y), int(y.sum()), cart_rows, cart_partial, cart_abandoned)
 
 
 def fit_store_model(data: StoreData, seed: int = 0) -> IntentModel:
@@ -95,6 +120,22 @@ def fit_store_model(data: StoreData, seed: int = 0) -> IntentModel:
             "held_out_roc_auc": round(auc, 4),
         },
     )
+
+
+def fit_store_abandonment(data: StoreData, intent: IntentModel) -> AbandonmentModel:
+    """The cart model, from the intent model's score at the last add-to-cart plus the cart."""
+    scores = intent.score(data.cart_rows)
+    X = np.asarray(
+        [[p, *partial[1:]] for p, partial in zip(scores, data.cart_partial, strict=True)],
+        dtype=np.float64,
+    ).reshape(-1, len(CART_FEATURES))
+    y = np.asarray(data.cart_abandoned, dtype=np.int64)
+    version = "abandonment-store-" + utcnow().strftime("%Y%m%d%H%M%S")
+    return fit_abandonment(X, y, version)
+
+
+def default_abandonment_path() -> Path:
+    return Path("models") / "abandonment-store.joblib"
 
 
 def default_store_model_path() -> Path:

@@ -30,6 +30,7 @@ from salon.floor.live import LiveFloor
 from salon.floor.service import customer_lookup, rebuild
 from salon.identity import routes as identity_routes
 from salon.identity.service import RateLimiter, SiteDirectory
+from salon.insight.abandonment import AbandonmentModel
 from salon.insight.features import compute_page_stats
 from salon.insight.intent import IntentModel, load_shipped
 from salon.insight.scorer import InsightScorer
@@ -63,7 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             high_value_cart=settings.high_value_cart,
             high_value_customer=settings.high_value_customer,
         )
-        scorer = InsightScorer(model=_load_intent_model(settings.intent_model))
+        scorer = InsightScorer(
+            model=_load_intent_model(settings.intent_model),
+            abandonment=(
+                AbandonmentModel.load(settings.abandonment_model)
+                if settings.abandonment_model
+                else None
+            ),
+        )
         floor = LiveFloor(
             bus,
             rules,

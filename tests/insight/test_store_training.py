@@ -73,3 +73,72 @@ def test_training_refuses_too_little_data(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "training needs at least 200 visits" in " ".join(done.stdout.split())
+
+
+def test_abandonment_model_learned_from_the_stores_carts(tmp_path: Path) -> None:
+    from salon.floor.state import VisitState
+    from salon.insight.abandonment import AbandonmentModel, cart_features
+    from salon.insight.intent import load_shipped
+    from salon.insight.scorer import InsightScorer
+    from salon.insight.training import fit_store_abandonment
+    from tests.support import fresh_database
+
+    with fresh_database("sqlite", str(tmp_path)) as url:
+        server = LiveServer.start(url)
+        try:
+            site = server.make_site([])
+            rng = random.Random(3)
+            for n in range(220):
+                buyer = n % 2 == 0
+                product_pages = rng.randint(5, 10) if buyer else rng.randint(1, 2)
+                events = [
+                    event(
+                        "page_view",
+                        url=f"https://shop.example/p/P{i}",
+                        title="p",
+                        page_type="product",
+                    )
+                    for i in range(product_pages)
+                ]
+                if not buyer:  # the hesitant: toggles, flips, then leaves
+                    events += [
+                        event("variant_select", product_id="P1", attribute="colour", value=f"c{i}")
+                        for i in range(rng.randint(3, 8))
+                    ]
+                    events += [
+                        event("add_to_cart", product_id="P1", price=400.0, quantity=1),
+                        event("remove_from_cart", product_id="P1", price=400.0, quantity=1),
+                    ]
+                events.append(event("add_to_cart", product_id="P2", price=900.0, quantity=1))
+                if buyer:
+                    events += [event("checkout_step", step=s, name="x") for s in (1, 2, 3, 4)]
+                    events.append(event("purchase", order_id=f"A{n}", total=900.0))
+                answer = httpx.post(server.base_url + "/api/track", json=batch(site, events))
+                assert answer.status_code == 200
+
+            async def train(db: Database) -> AbandonmentModel:
+                data = await store_dataset(db, days=1, active_seconds=0)
+                assert len(data.cart_abandoned) == 220 and sum(data.cart_abandoned) == 110
+                return fit_store_abandonment(data, load_shipped())
+
+            carts: AbandonmentModel = server.run(train)
+        finally:
+            server.stop()
+    assert carts.report["held_out_roc_auc"] > 0.8
+    carts.save(tmp_path / "carts.joblib")
+    loaded = AbandonmentModel.load(tmp_path / "carts.joblib")
+    hesitant = VisitState(
+        site_id="s", visit_id="h", visitor_id="a" * 32, started_at=0, last_seen_at=0
+    )
+    hesitant.apply("page_view", 1, {"url": "/p/P1", "title": "p", "page_type": "product"})
+    for i in range(6):
+        hesitant.apply(
+            "variant_select", 2 + i, {"product_id": "P1", "attribute": "colour", "value": str(i)}
+        )
+    hesitant.apply("add_to_cart", 9, {"product_id": "P1", "price": 400.0, "quantity": 1})
+    hesitant.apply("remove_from_cart", 10, {"product_id": "P1", "price": 400.0, "quantity": 1})
+    hesitant.apply("add_to_cart", 11, {"product_id": "P2", "price": 900.0, "quantity": 1})
+    risk, reasons = loaded.risk(cart_features(hesitant, 0.1))
+    assert risk >= 0.6 and reasons
+    scored = InsightScorer(model=None, abandonment=loaded).score([hesitant], now=12)
+    assert scored["h"].abandonment_risk == risk
