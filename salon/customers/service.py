@@ -46,6 +46,7 @@ class CustomerProfile:
             "tier": self.tier,
             "lifetime_value": round(self.lifetime_value, 2),
             "orders": self.order_count,
+            "last_order_at": self.last_order_at.timestamp() if self.last_order_at else None,
         }
 
 

@@ -18,6 +18,7 @@ from sklearn.model_selection import train_test_split
 
 from salon.core.clock import as_utc, utcnow
 from salon.db.engine import Database
+from salon.floor.service import customer_lookup
 from salon.floor.state import VisitState
 from salon.insight.abandonment import (
     CART_FEATURES,
@@ -47,6 +48,7 @@ class StoreData:
 
 async def store_dataset(db: Database, days: int, active_seconds: float) -> StoreData:
     stats = await compute_page_stats(db)
+    lookup = customer_lookup(db)
     now = utcnow()
     cutoff = (now - timedelta(seconds=active_seconds)).timestamp()
     rows: list[list[float]] = []
@@ -69,6 +71,8 @@ async def store_dataset(db: Database, days: int, active_seconds: float) -> Store
                 is_returning=visit.is_returning,
                 customer_id=visit.customer_id,
             )
+            if visit.customer_id:
+                states[visit.id].customer = await lookup(visit.customer_id)
         snapshots: dict[str, tuple[dict[str, float], list[float]]] = {}
         for visit_id, kind, occurred_at, data in events:
             state = states.get(visit_id)
