@@ -6,7 +6,6 @@ implements the same interface later; the contract test runs against every backen
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -33,7 +32,6 @@ class InMemoryBus:
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
-        self._lock = asyncio.Lock()
 
     async def publish(self, topic: str, payload: Payload) -> None:
         for handler in list(self._handlers.get(topic, ())):
@@ -51,7 +49,3 @@ class InMemoryBus:
     async def stop(self) -> None:
         self._handlers.clear()
 
-
-def create_bus(redis_url: str | None) -> EventBus:
-    """The in-memory bus until the Redis backend lands; one interface either way."""
-    return InMemoryBus()

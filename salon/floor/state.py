@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from salon.tracking.schemas import EVENT_TYPES
+
 GIFT_WORDS = (
     "gift",
     "present",
@@ -20,20 +22,8 @@ GIFT_WORDS = (
     "mother's day",
     "father's day",
 )
-ACTIVITY_TYPES = frozenset(
-    {
-        "page_view",
-        "product_view",
-        "variant_select",
-        "add_to_cart",
-        "remove_from_cart",
-        "wishlist_add",
-        "search",
-        "checkout_step",
-        "purchase",
-        "rage_click",
-    }
-)
+# what the shopper does, as opposed to what the widget observes (pointer, idle, tab, heartbeat)
+ACTIVITY_TYPES = frozenset(EVENT_TYPES) - {"pointer_speed", "idle", "tab_hidden", "heartbeat"}
 
 
 # The UCI Online Shoppers data set's three page groups, for Salon's page types
