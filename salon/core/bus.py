@@ -48,4 +48,3 @@ class InMemoryBus:
 
     async def stop(self) -> None:
         self._handlers.clear()
-

@@ -31,6 +31,7 @@ CustomerLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 HOUSEKEEPING_SECONDS = 2.0
 SCORE_EVERY_SECONDS = 2.0  # a visit is rescored at most this often
 SCORING_ROUND_SECONDS = 1.0
+EXPLAIN_EVERY_SECONDS = 10.0  # reasons cost a prediction per feature: refreshed less often
 MAX_SCORED_PER_ROUND = 300
 TOPIC_ABANDONMENT_MOMENT = "insight.abandonment_moment"  # for the playbooks issue
 TOPIC_MOOD_SHIFT = "insight.mood_shift"
@@ -280,10 +281,13 @@ class LiveFloor:
         if not due:
             return
         rows = self.scorer.rows(due, now)
-        predicted = await asyncio.to_thread(self.scorer.predict, rows)
+        explain = [now - s.explained_at >= EXPLAIN_EVERY_SECONDS for s in due]
+        predicted = await asyncio.to_thread(self.scorer.predict, rows, explain)
         now = time.time()
-        for state in due:
+        for state, explained in zip(due, explain, strict=True):
             state.scored_at = now
+            if explained:
+                state.explained_at = now
         by_id = {s.visit_id: s for s in due}
         for visit_id, insight in self.scorer.assemble(due, rows, predicted, now).items():
             state = by_id[visit_id]

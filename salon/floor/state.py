@@ -101,6 +101,7 @@ class VisitState:
     texts: list[tuple[float, str]] = field(default_factory=list)  # what the shopper typed
     insight: Any = None  # salon.insight.scorer.Insight, refreshed at most every second
     scored_at: float = 0.0
+    explained_at: float = 0.0
 
     @property
     def cart_items(self) -> int:

@@ -61,37 +61,15 @@ class InsightScorer:
 
     def predict(
         self, rows: list[dict[str, float]], explain: list[bool] | None = None
-    ) -> list[tuple[float | None, list[tuple[str, float]] | None]]:
-        """Safe in a worker thread: only the model runs here.
-
-        Explaining costs a prediction per feature, so rows with `explain` False get only their
-        score (None for reasons: keep the last ones).
-        """
-        if self.model is None or not rows:
-            return [(None, [])] * len(rows)
-        wanted = explain if explain is not None else [True] * len(rows)
-        try:
-            explained = iter(
-                self.model.explain_many([r for r, e in zip(rows, wanted, strict=True) if e], top=3)
-            )
-            plain = iter(self.model.score([r for r, e in zip(rows, wanted, strict=True) if not e]))
-            found: list[tuple[float | None, list[tuple[str, float]] | None]] = []
-            for e in wanted:
-                if e:
-                    p, top = next(explained)
-                    found.append((p, top))
-                else:
-                    found.append((next(plain), None))
-            return found
-        except Exception:  # a broken artifact must not take the floor down
-            log.exception("intent scoring failed")
-            return [(None, [])] * len(rows)
+    ) -> list[Prediction]:
+        """Safe in a worker thread: only the model runs here."""
+        return predict_with(self.model, rows, explain)
 
     def assemble(
         self,
         states: list[VisitState],
         rows: list[dict[str, float]],
-        scored: list[tuple[float | None, list[tuple[str, float]] | None]],
+        scored: list[Prediction],
         now: float,
     ) -> dict[str, Insight]:
         """On the event loop again: mood, risk and the moments, with reasons in words."""
@@ -133,6 +111,37 @@ class InsightScorer:
         """All three steps at once (tests, tools)."""
         rows = self.rows(states, now)
         return self.assemble(states, rows, self.predict(rows), now)
+
+
+Prediction = tuple[float | None, list[tuple[str, float]] | None]
+
+
+def predict_with(
+    model: IntentEstimator | None, rows: list[dict[str, float]], explain: list[bool] | None
+) -> list[Prediction]:
+    """Scores, with reasons for the rows marked `explain` (None: keep the last reasons).
+
+    Explaining costs a prediction per feature, so most rounds only score.
+    """
+    if model is None or not rows:
+        return [(None, [])] * len(rows)
+    wanted = explain if explain is not None else [True] * len(rows)
+    try:
+        explained = iter(
+            model.explain_many([r for r, e in zip(rows, wanted, strict=True) if e], top=3)
+        )
+        plain = iter(model.score([r for r, e in zip(rows, wanted, strict=True) if not e]))
+        found: list[Prediction] = []
+        for e in wanted:
+            if e:
+                p, top = next(explained)
+                found.append((p, top))
+            else:
+                found.append((next(plain), None))
+        return found
+    except Exception:  # a broken artifact must not take the floor down
+        log.exception("intent scoring failed")
+        return [(None, [])] * len(rows)
 
 
 def behaviour_of(state: VisitState, now: float) -> Behaviour:
