@@ -195,7 +195,7 @@ def visit_summary(state: VisitState, now: float, rules: FloorRules) -> dict[str,
         "products_viewed": len(state.products_viewed),
         "cart": {"items": state.cart_items, "value": state.cart_value, "currency": "EUR"},
         "checkout_step": state.checkout_step,
-        "stalled": avatar["hourglass"],
+        "stalled": is_stalled(state, now, rules),
         "idle": is_idle(state, now, rules),
         "pointer_speed": round(sum(state.pointer_speeds) / len(state.pointer_speeds))
         if state.pointer_speeds

@@ -172,9 +172,11 @@ def abandonment_risk(
     if not state.cart or state.purchased:
         return None, []
     reasons: list[tuple[float, str]] = []
-    risk = 1.0 - intent if intent is not None else 0.5
+    # intent alone never raises the hourglass (0.25-0.55): a stall, idling, flips or frustration
+    # must add to it; a new store without page history scores everyone's intent low
+    risk = 0.25 + 0.3 * (1.0 - intent if intent is not None else 0.5)
     if intent is not None and intent < 0.3:
-        reasons.append((0.3, f"low purchase intent ({intent:.0%})"))
+        reasons.append((0.3 * (1.0 - intent), f"low purchase intent ({intent:.0%})"))
     quiet = now - max(state.last_activity_at, state.checkout_step_at)
     if state.checkout_step is not None and quiet >= 90:
         risk += 0.25

@@ -185,7 +185,7 @@ async def _route_periodically(chat: ChatService, sites: SiteDirectory) -> None:
             log.exception("chat routing failed")
 
 
-PAGE_STATS_EVERY_SECONDS = 600.0
+PAGE_STATS_EVERY_SECONDS = 300.0
 
 
 def _load_intent_model(path: Path | None) -> IntentModel | None:
