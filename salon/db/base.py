@@ -35,4 +35,6 @@ def import_all_models() -> None:
     from salon.chat import models as _chat  # noqa: F401
     from salon.customers import models as _customers  # noqa: F401
     from salon.identity import models as _identity  # noqa: F401
+    from salon.offers import models as _offers  # noqa: F401
+    from salon.stores import models as _stores  # noqa: F401
     from salon.tracking import models as _tracking  # noqa: F401

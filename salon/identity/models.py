@@ -45,6 +45,12 @@ class AssociateSite(Base):
     site_id: Mapped[str] = mapped_column(
         ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
     )
+    # the store an associate works from (experts are booked there) and the payroll id
+    home_location_id: Mapped[str | None] = mapped_column(
+        ForeignKey("locations.id", ondelete="SET NULL"), default=None
+    )
+    commission_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    title: Mapped[str] = mapped_column(String(100), default="")  # "Leather expert"
 
 
 class LoginSession(Base):

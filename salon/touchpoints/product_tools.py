@@ -1,0 +1,1 @@
+"""Tools registered on import (see registry.py)."""
