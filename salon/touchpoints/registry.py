@@ -4,6 +4,10 @@ A tool is an async function `build(ctx, params) -> ToolResult`. The console prev
 `GET /api/sites/{site}/tools/{name}?conversation_id=...&<params>` and sends it to the shopper by
 posting a message of kind `card` with `{"tool": name, "params": {...}}`: the server runs the same
 tool again and stores the card it built (never the console's copy).
+
+Previews are read-only. A tool that changes something (reserve an item in a store, book an
+appointment) also has an `act` function: the send path runs `act` instead of `build`, inside a
+writer session, and stores the confirmation card it returns.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class Tool:
     params: type[ToolParams]
     build: Callable[[ToolContext, Any], Awaitable[ToolResult]]
     sendable: bool = True  # training notes are for the associate only
+    act: Callable[[ToolContext, Any], Awaitable[ToolResult]] | None = None
 
 
 TOOLS: dict[str, Tool] = {}
@@ -81,3 +86,28 @@ def load_tools() -> dict[str, Tool]:
     from salon.touchpoints import product_tools as _product  # noqa: F401
 
     return TOOLS
+
+
+def action(
+    name: str,
+) -> Callable[
+    [Callable[[ToolContext, Any], Awaitable[ToolResult]]],
+    Callable[[ToolContext, Any], Awaitable[ToolResult]],
+]:
+    """Attach the write half to a registered tool: `@action("reserve")` below `@tool(...)`."""
+
+    def register(
+        act: Callable[[ToolContext, Any], Awaitable[ToolResult]],
+    ) -> Callable[[ToolContext, Any], Awaitable[ToolResult]]:
+        registered = TOOLS[name]
+        TOOLS[name] = Tool(
+            registered.name,
+            registered.label,
+            registered.params,
+            registered.build,
+            registered.sendable,
+            act,
+        )
+        return act
+
+    return register
