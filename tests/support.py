@@ -64,11 +64,11 @@ async def async_wait_for(
 
 
 @contextlib.contextmanager
-def fresh_database(kind: str, tmp_dir: str) -> Iterator[str]:
-    """A migrated, empty database of `kind` (sqlite or postgresql); dropped afterwards."""
+def fresh_database(kind: str, tmp_dir: str, revision: str = "head") -> Iterator[str]:
+    """A database of `kind` (sqlite or postgresql) migrated to `revision`; dropped afterwards."""
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_dir}/salon-{secrets.token_hex(4)}.db"
-        upgrade(url)
+        upgrade(url, revision)
         yield url
         return
     import asyncpg
@@ -85,7 +85,7 @@ def fresh_database(kind: str, tmp_dir: str) -> Iterator[str]:
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     try:
-        upgrade(url)
+        upgrade(url, revision)
         yield url
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
