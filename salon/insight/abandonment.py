@@ -20,6 +20,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from salon.floor.state import VisitState
+from salon.insight.features import customer_history
 
 CART_FEATURES = (
     "intent",
@@ -47,16 +48,12 @@ WORDS = {
     "lifetime_value_log": ("has spent little with us", "has spent a lot with us"),
     "days_since_last_order": ("bought recently", "has not bought for a long time"),
 }
-NO_ORDER_DAYS = 730.0  # "never bought" reads as two years
 MIN_CARTS = 100
 MIN_EACH = 10
 
 
 def cart_features(state: VisitState, intent: float) -> list[float]:
     """The cart and its shopper: this visit's signals and, when identified, their history."""
-    customer = state.customer or {}
-    last = customer.get("last_order_at")
-    days = (state.last_seen_at - float(last)) / 86400 if last else NO_ORDER_DAYS
     return [
         intent,
         math.log1p(state.cart_value),
@@ -66,9 +63,7 @@ def cart_features(state: VisitState, intent: float) -> list[float]:
         float(state.variant_toggles),
         float(len(state.rage_clicks)),
         float(state.page_count),
-        float(customer.get("orders") or 0),
-        math.log1p(float(customer.get("lifetime_value") or 0)),
-        min(NO_ORDER_DAYS, max(0.0, days)),
+        *customer_history(state),
     ]
 
 

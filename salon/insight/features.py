@@ -18,6 +18,7 @@ A visit's BounceRates / ExitRates / PageValues are the means over the pages it v
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -119,8 +120,26 @@ def _mothers_day(year: int) -> date:
     return first + timedelta(days=(6 - first.weekday()) % 7 + 7)  # second Sunday of May
 
 
+#: What the store knows of an identified shopper; the UCI data has no such columns, so only
+#: models retrained on the store's own visits (`salon insight train`) use them.
+HISTORY_FEATURES: tuple[str, ...] = ("CustomerOrders", "LifetimeValueLog", "DaysSinceLastOrder")
+NO_ORDER_DAYS = 730.0  # "never bought" reads as two years
+
+
+def customer_history(state: VisitState) -> tuple[float, float, float]:
+    """Past orders, log lifetime value and days since the last order (anonymous: none, never)."""
+    customer = state.customer or {}
+    last = customer.get("last_order_at")
+    days = (state.last_seen_at - float(last)) / 86400 if last else NO_ORDER_DAYS
+    return (
+        float(customer.get("orders") or 0),
+        math.log1p(float(customer.get("lifetime_value") or 0)),
+        min(NO_ORDER_DAYS, max(0.0, days)),
+    )
+
+
 def session_features(state: VisitState, stats: PageStats, now: float) -> dict[str, float]:
-    """The visit as a row of the UCI data set (names as its columns)."""
+    """The visit as a row of the UCI data set (names as its columns) plus customer history."""
     seconds = dict(state.group_seconds)
     if state.page_count:
         group = page_group(state.page_type)
@@ -145,4 +164,5 @@ def session_features(state: VisitState, stats: PageStats, now: float) -> dict[st
         "Month": float(moment.month),
         "ReturningVisitor": 1.0 if state.is_returning else 0.0,
         "Weekend": 1.0 if moment.weekday() >= 5 else 0.0,
+        **dict(zip(HISTORY_FEATURES, customer_history(state), strict=True)),
     }

@@ -7,6 +7,7 @@ sits on the ingest path. Every score carries its top reasons in plain words.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -228,4 +229,14 @@ def describe(name: str, row: dict[str, float], weight: float) -> str:
         return "the season's buying pattern"
     if name == "Weekend":
         return "weekend shopping" if value else "weekday shopping"
+    if name == "CustomerOrders":
+        return f"{int(value)} past orders" if value else "has never ordered"
+    if name == "LifetimeValueLog":
+        return (
+            f"has spent {math.expm1(value):,.0f} with us" if value else "has not spent with us yet"
+        )
+    if name == "DaysSinceLastOrder":
+        return (
+            "has not bought for a long time" if value >= 365 else f"last order {value:.0f} days ago"
+        )
     return name.replace("_", " ").lower()

@@ -26,12 +26,14 @@ from salon.insight.abandonment import (
     cart_features,
     fit_abandonment,
 )
-from salon.insight.features import compute_page_stats, session_features
+from salon.insight.features import HISTORY_FEATURES, compute_page_stats, session_features
 from salon.insight.intent import FEATURES, IntentModel, fit_model
 from salon.tracking.service import recent_visits
 
 MIN_VISITS = 200
 MIN_BUYERS = 20
+#: the store model sees what the UCI model cannot: the customer's history with the store
+STORE_FEATURES: tuple[str, ...] = (*FEATURES, *HISTORY_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,14 @@ async def store_dataset(db: Database, days: int, active_seconds: float) -> Store
                     )
         for state in states.values():
             row = session_features(state, stats, state.last_seen_at)
-            rows.append([row.get(f, 0.0) for f in FEATURES])
+            rows.append([row.get(f, 0.0) for f in STORE_FEATURES])
             labels.append(1 if state.purchased else 0)
             if state.visit_id in snapshots:
                 features, partial = snapshots[state.visit_id]
                 cart_rows.append(features)
                 cart_partial.append(partial)
                 cart_abandoned.append(0 if state.purchased else 1)
-    X = np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURES))
+    X = np.asarray(rows, dtype=np.float64).reshape(-1, len(STORE_FEATURES))
     y = np.asarray(labels, dtype=np.int64)
     return StoreData(X, y, len(y), int(y.sum()), cart_rows, cart_partial, cart_abandoned)
 
@@ -109,12 +111,13 @@ def fit_store_model(data: StoreData, seed: int = 0) -> IntentModel:
     X_train, X_test, y_train, y_test = train_test_split(
         data.X, data.y, test_size=0.3, stratify=data.y, random_state=seed
     )
-    held_out = fit_model(X_train, y_train, seed=seed)
+    held_out = fit_model(X_train, y_train, seed=seed, features=STORE_FEATURES)
     auc = float(roc_auc_score(y_test, held_out.predict_matrix(X_test)))
     version = "intent-store-" + utcnow().strftime("%Y%m%d%H%M%S")
     return fit_model(
         data.X,
         data.y,
+        features=STORE_FEATURES,
         seed=seed,
         version=version,
         report={

@@ -142,3 +142,30 @@ def test_abandonment_model_learned_from_the_stores_carts(tmp_path: Path) -> None
     assert risk >= 0.6 and reasons
     scored = InsightScorer(model=None, abandonment=loaded).score([hesitant], now=12)
     assert scored["h"].abandonment_risk == risk
+
+
+def test_store_model_learns_from_customer_history() -> None:
+    """The UCI data has no customer columns; the store's own model does, and explains with them."""
+    import numpy as np
+
+    from salon.insight.scorer import describe
+    from salon.insight.training import STORE_FEATURES, StoreData
+
+    rng = np.random.default_rng(3)
+    n = 600
+    X = np.zeros((n, len(STORE_FEATURES)))
+    col = {name: i for i, name in enumerate(STORE_FEATURES)}
+    X[:, col["ProductRelated"]] = rng.integers(1, 10, n)
+    orders = rng.integers(0, 8, n)
+    X[:, col["CustomerOrders"]] = orders
+    X[:, col["DaysSinceLastOrder"]] = np.where(orders > 0, rng.integers(5, 300, n), 730)
+    y = (rng.random(n) < np.where(orders >= 3, 0.7, 0.08)).astype(np.int64)
+    model = fit_store_model(StoreData(X, y, n, int(y.sum())))
+
+    assert set(model.features) >= {"CustomerOrders", "LifetimeValueLog", "DaysSinceLastOrder"}
+    loyal = {"ProductRelated": 4.0, "CustomerOrders": 6.0, "DaysSinceLastOrder": 20.0}
+    stranger = {"ProductRelated": 4.0, "CustomerOrders": 0.0, "DaysSinceLastOrder": 730.0}
+    assert model.score([loyal])[0] > model.score([stranger])[0] + 0.3
+    (top, weight), *_ = model.explain(loyal)
+    assert top in ("CustomerOrders", "DaysSinceLastOrder")
+    assert describe(top, loyal, weight) in ("6 past orders", "last order 20 days ago")
