@@ -217,6 +217,22 @@ def insight_train(
     )
 
 
+@app.command("import")
+def import_file(
+    kind: Annotated[str, typer.Argument(help="What the file holds: products, customers...")],
+    file: Annotated[Path, typer.Argument(help="The CSV or JSON file", exists=True, dir_okay=False)],
+    site: Annotated[str, typer.Option(help="Site key to import into")],
+    dry_run: Annotated[bool, typer.Option(help="Check and count, commit nothing")] = False,
+    file_format: Annotated[
+        str | None, typer.Option("--format", help="csv or json (default: from the extension)")
+    ] = None,
+) -> None:
+    """Import a file into a site's tables: all rows or none; exits 1 when a row is wrong."""
+    from salon.catalog.imports.cli import import_command
+
+    raise typer.Exit(import_command(console, kind, file, site, dry_run, file_format))
+
+
 @app.command()
 def demo(
     shoppers: Annotated[int | None, typer.Option(help="Simulated shoppers (0 for none)")] = None,

@@ -27,6 +27,10 @@ CHECKPOINT_SECONDS = 1.0
 
 class Database:
     def __init__(self, url: str) -> None:
+        # every table must be mapped before the first query: foreign keys cross domains
+        from salon.db.base import import_all_models
+
+        import_all_models()
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
