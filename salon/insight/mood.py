@@ -33,6 +33,7 @@ docstring.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -245,3 +246,11 @@ class ShiftDetector:
     def forget(self, subject_id: str) -> None:
         """Drop a subject (visit ended); call it to keep memory bounded."""
         self._tracks.pop(subject_id, None)
+
+
+def customer_mood_turned(current: str | None, earlier: Iterable[str | None]) -> bool:
+    """Across channels a customer's contacts are hours or days apart, too sparse for the
+    smoothing above: a negative contact is a turn when none of their recent ones (the caller
+    picks the window, e.g. 30 days, any channel) was negative. Reported once, like the detector.
+    """
+    return current == "negative" and all(mood != "negative" for mood in earlier)
