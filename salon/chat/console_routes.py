@@ -19,6 +19,7 @@ from salon.chat.service import TOPIC_TYPING
 from salon.chat.views import console_views, site_conversations
 from salon.core.errors import ApiError
 from salon.identity.service import Actor, access_site
+from salon.touchpoints import service as touchpoints
 from salon.web.services import Services, current_actor, services, ws_services
 from salon.web.sockets import accept_console, watch_session
 
@@ -130,7 +131,18 @@ async def post_message(
             card = await product_card(session, site_id, body.product_id, await _store(svc, site_id))
         if card is None:
             raise ApiError(404, "not_found", "product not found", "product_id")
+        budget = await touchpoints.shopper_budget(svc, conversation)
+        warning = touchpoints.budget_warning(budget, card["price"], card["currency"])
+        touchpoints.require_confirmation(warning, body.confirm)
         data, text = card, text or str(card["name"])
+    elif body.kind == "card":
+        if not body.tool:
+            raise ApiError(422, "invalid", "tool: which tool?", "tool")
+        if not await touchpoints.already_sent(svc, conversation, body.client_id):
+            built = await touchpoints.card_to_send(
+                svc, actor, conversation, body.tool, body.params, body.confirm
+            )
+            data, text = built.data(), text or built.title
     elif body.kind == "page_push":
         site = await svc.sites.by_id(site_id)
         assert site is not None

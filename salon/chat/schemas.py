@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -44,11 +44,15 @@ class TranscriptIn(_In):
 
 class AssociateMessageIn(_In):
     client_id: ClientId
-    kind: Literal["text", "note", "product_card", "page_push"] = "text"
+    kind: Literal["text", "note", "product_card", "page_push", "card"] = "text"
     body: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)] = ""
     product_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     url: Annotated[str, Field(max_length=2048)] | None = None
     title: Annotated[str, Field(max_length=200)] | None = None
+    # kind "card": the server runs the tool and stores the card it builds (never one sent here)
+    tool: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    confirm: bool = False  # send past a budget warning (409 otherwise)
 
 
 class TransferIn(_In):

@@ -201,6 +201,8 @@ def visit_summary(state: VisitState, now: float, rules: FloorRules) -> dict[str,
         if state.pointer_speeds
         else None,
         "purchased": state.purchased,
+        # near or in a store (the site's report): {"state", "location_id", ..., "at"} or None
+        "presence": state.presence,
         "started_at": _iso(state.started_at),
         "last_seen_at": _iso(state.last_seen_at),
         "time_on_site": int(max(0.0, now - state.started_at)),

@@ -23,7 +23,13 @@ GIFT_WORDS = (
     "father's day",
 )
 # what the shopper does, as opposed to what the widget observes (pointer, idle, tab, heartbeat)
-ACTIVITY_TYPES = frozenset(EVENT_TYPES) - {"pointer_speed", "idle", "tab_hidden", "heartbeat"}
+ACTIVITY_TYPES = frozenset(EVENT_TYPES) - {
+    "pointer_speed",
+    "idle",
+    "tab_hidden",
+    "heartbeat",
+    "presence",  # sent by the site (a phone near a store), not something done on the page
+}
 
 
 # The UCI Online Shoppers data set's three page groups, for Salon's page types
@@ -94,6 +100,9 @@ class VisitState:
     hidden: bool = False
     gift_intent: bool = False
     chat_status: str | None = None  # "queued" or "active" while the shopper is in a chat
+    # near or in a store, when the site says so: {"state", "location_id", "latitude",
+    # "longitude", "at"}; the latest report wins ("left" included)
+    presence: dict[str, Any] | None = None
     # for the intent features (salon.insight.features): pages per UCI group, time on them
     group_counts: dict[str, int] = field(default_factory=dict)
     group_seconds: dict[str, float] = field(default_factory=dict)
@@ -223,6 +232,18 @@ def _rage(s: VisitState, at: float, _d: dict[str, Any]) -> None:
     s.rage_clicks.append(at)
 
 
+def _presence(s: VisitState, at: float, d: dict[str, Any]) -> None:
+    if s.presence is not None and at < float(s.presence["at"]):
+        return  # an older report arriving late does not move the shopper back
+    s.presence = {
+        "state": str(d["state"]),
+        "location_id": d.get("location_id"),
+        "latitude": d.get("latitude"),
+        "longitude": d.get("longitude"),
+        "at": at,
+    }
+
+
 _HANDLERS = {
     "page_view": _page_view,
     "product_view": _product_view,
@@ -237,4 +258,5 @@ _HANDLERS = {
     "idle": _idle,
     "tab_hidden": _hidden,
     "rage_click": _rage,
+    "presence": _presence,
 }

@@ -83,7 +83,9 @@ def tool(
 def load_tools() -> dict[str, Tool]:
     """Import the tool modules (registration happens on import) and return the registry."""
     from salon.touchpoints import customer_tools as _customer  # noqa: F401
+    from salon.touchpoints import guide_tools as _guide  # noqa: F401
     from salon.touchpoints import product_tools as _product  # noqa: F401
+    from salon.touchpoints import store_tools as _store  # noqa: F401
 
     return TOOLS
 

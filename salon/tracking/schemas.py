@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 HexId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 ClientEventId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -122,6 +122,33 @@ class Heartbeat(_Event):
     type: Literal["heartbeat"]
 
 
+class Presence(_Event):
+    """The site (often a mobile app) says the shopper is near, in or leaving a store.
+
+    Coordinates are rounded to 3 decimals (about 100 m) before storage: enough to find the
+    nearest store, not enough to follow someone (privacy by default).
+    """
+
+    type: Literal["presence"]
+    state: Literal["near", "in_store", "left"]
+    location_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None  # external id
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @field_validator("latitude", "longitude")
+    @classmethod
+    def _coarse(cls, value: float | None) -> float | None:
+        return None if value is None else round(value, 3)
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Presence:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude go together")
+        if self.location_id is None and self.latitude is None:
+            raise ValueError("presence needs location_id or latitude and longitude")
+        return self
+
+
 TrackedEvent = Annotated[
     PageView
     | ProductView
@@ -136,7 +163,8 @@ TrackedEvent = Annotated[
     | Idle
     | TabHidden
     | RageClick
-    | Heartbeat,
+    | Heartbeat
+    | Presence,
     Field(discriminator="type"),
 ]
 
@@ -155,6 +183,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "tab_hidden",
     "rage_click",
     "heartbeat",
+    "presence",
 )
 
 

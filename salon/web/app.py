@@ -14,6 +14,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from salon.catalog import routes as catalog_routes
 from salon.chat import console_routes as chat_console_routes
 from salon.chat import routes as chat_routes
 from salon.chat.attribution import AttributionLedger
@@ -23,6 +24,7 @@ from salon.chat.service import ChatService
 from salon.config import Settings, get_settings
 from salon.core.bus import InMemoryBus
 from salon.core.errors import install_error_handlers
+from salon.customers import routes as customer_routes
 from salon.db.engine import Database
 from salon.floor import routes as floor_routes
 from salon.floor.avatar import FloorRules
@@ -34,6 +36,7 @@ from salon.insight.abandonment import AbandonmentModel
 from salon.insight.features import compute_page_stats
 from salon.insight.intent import IntentModel, load_shipped
 from salon.insight.scorer import InsightScorer
+from salon.touchpoints import routes as touchpoint_routes
 from salon.tracking import routes as tracking_routes
 from salon.tracking.ingest import Ingestor
 from salon.web.security import SecurityHeaders, WidgetCors
@@ -137,6 +140,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat_routes.socket_router)
     app.include_router(chat_console_routes.router)
     app.include_router(chat_console_routes.socket_router)
+    app.include_router(touchpoint_routes.router)
+    app.include_router(catalog_routes.router)
+    app.include_router(customer_routes.router)
     if settings.demo:
         from salon.demo import storefront
 

@@ -107,8 +107,10 @@
     tab_hidden: { hidden: { k: 'b', req: 1 } },
     rage_click: { clicks: N(3, 100, 1, 1), target: S(200) },
     heartbeat: {},
+    // a store app says the shopper is near or in a store: Salon.track('presence', {state, location_id})
+    presence: { state: { k: 'e', list: ['near', 'in_store', 'left'], req: 1 }, location_id: S(64), latitude: N(-90, 90), longitude: N(-180, 180) },
   };
-  const NOISE = { pointer_speed: 1, idle: 1, tab_hidden: 1, heartbeat: 1 };   // not kept while awaiting consent
+  const NOISE = { pointer_speed: 1, idle: 1, tab_hidden: 1, heartbeat: 1, presence: 1 };   // not kept while awaiting consent (presence: a location)
 
   function coerce(f, v) {
     if (v == null) return f.def;
@@ -569,6 +571,19 @@ b{font-weight:600;overflow-wrap:anywhere}
 .pr{color:#5c5448;font-size:13px}
 .cb a{align-self:flex-start;margin-top:4px;padding:4px 14px;border-radius:99px;font-size:12.5px;font-weight:600;text-decoration:none}
 .salon-push{display:flex;flex-direction:column;padding:11px 14px;background:#fbf8f3;color:inherit;text-decoration:none}
+.salon-tool{width:88%;max-width:100%;padding:12px 14px;border:1px solid var(--b);border-radius:14px;background:#fff;box-shadow:0 1px 3px #0001;box-sizing:border-box}
+.salon-tool .tt{display:block;font-size:14.5px;letter-spacing:.01em}
+.salon-tool p{margin:4px 0 8px;color:#5c5448;font-size:13px}
+.salon-tool ul{margin:6px 0 0;padding:0;list-style:none}
+.salon-tool .ti{display:flex;gap:10px;padding:8px 0;border-top:1px solid var(--b)}
+.salon-tool .ti img{flex:none;width:56px;height:56px;border-radius:8px;object-fit:cover;background:#f3efe8}
+.salon-tool .nt{color:#7a6f60;font-size:12px}
+.salon-tool .tw{margin-top:8px;overflow-x:auto;-webkit-overflow-scrolling:touch}
+.salon-tool table{border-collapse:collapse;font-size:12.5px;min-width:100%}
+.salon-tool th,.salon-tool td{padding:5px 8px;border-bottom:1px solid var(--b);text-align:left;vertical-align:top;white-space:nowrap}
+.salon-tool thead th{font-weight:600}
+.salon-tool tbody th{font-weight:500;color:#5c5448}
+.salon-tool .tl{display:inline-block;background:var(--a);color:var(--f);margin-top:10px;padding:8px 16px;min-height:32px;border-radius:99px;font-size:12.5px;font-weight:600;text-decoration:none;box-sizing:border-box}
 .salon-push:hover{border-color:var(--g)}
 .salon-push b:after{content:" →";color:var(--g)}
 #salon-typing{padding:8px 6px 0;font-style:italic}
@@ -1031,11 +1046,30 @@ h3{margin:0 0 4px;font-size:15px;font-weight:600}
           img && el('img', { src: img, alt: '', loading: 'lazy', referrerpolicy: 'no-referrer' }),
           el('div', { class: 'cb' }, [el('b', { text: data.name || m.body || 'Product' }),
             el('span', { class: 'pr', text: money(data) }), url && el('a', { href: url, text: 'View' })])]));
+      } else if (kind === 'card' && data.card && typeof data.card === 'object') {
+        e.append(toolCard(data.card));
       } else if (kind === 'page_push' && url) {
         e.append(el('a', { class: 'salon-push', href: url }, [
           el('span', { text: (m.author || 'We') + ' suggests:' }), el('b', { text: data.title || m.body || url })]));
       } else if (m.body) e.append(el('div', { class: kind === 'system' ? 'line' : 'salon-bubble', text: m.body }));
       return e;
+    }
+    function toolCard(c) {                             // any tool's card: every string as text, links http(s) only
+      const str = (v) => (v == null ? '' : String(v)), link = safe(c.link_url);
+      const items = (Array.isArray(c.items) ? c.items : []).slice(0, 8).map((it) => {
+        const im = picture(it && it.image), u = safe(it && it.url);
+        return el('li', { class: 'ti' }, [im && el('img', { src: im, alt: '', loading: 'lazy', referrerpolicy: 'no-referrer' }),
+          el('div', { class: 'cb' }, [el('b', { text: str(it && it.name) }), el('span', { class: 'pr', text: money(it || {}) }),
+            it && it.note && el('span', { class: 'nt', text: str(it.note) }), u && el('a', { href: u, text: 'View' })])]);
+      });
+      const t = c.table && Array.isArray(c.table.columns) ? c.table : null;
+      const table = t && el('div', { class: 'tw', tabindex: '0', role: 'region', 'aria-label': str(c.title) }, [el('table', {}, [
+        el('thead', {}, [el('tr', {}, t.columns.map((h) => el('th', { scope: 'col', text: str(h) })))]),
+        el('tbody', {}, (Array.isArray(t.rows) ? t.rows : []).slice(0, 40).map((r) =>
+          el('tr', {}, (Array.isArray(r) ? r : []).map((v, i) => el(i ? 'td' : 'th', i ? { text: str(v) } : { scope: 'row', text: str(v) })))))])]);
+      return el('div', { class: 'salon-tool', 'data-card-kind': str(c.kind) }, [el('b', { class: 'tt', text: str(c.title) }),
+        c.text && el('p', { text: str(c.text) }), items.length && el('ul', {}, items), table,
+        link && el('a', { class: 'tl', href: link, text: str(c.link_label) || 'View' })]);
     }
     function place(e, seq) {                           // in seq order, before the pending ones
       let ref = null;

@@ -17,15 +17,17 @@
 import { h, formatMoney } from './floor.js';
 import { renderAvatar, avatarKey } from './avatar.js';
 import { createStory } from './story.js';
+import { createTimeline } from './timeline.js';
 import { createApi, sitePath, newClientId, httpUrl, str } from './chat-api.js';
 import { createTools, productThumb } from './chat-tools.js';
+import { createToolsPanel, renderCard } from './tools.js';
 
 const $ = (id) => document.getElementById(id);
 const arr = (x) => (Array.isArray(x) ? x : []);
 const isId = (x) => typeof x === 'string' && x.length > 0 && x.length <= 64;
 const ACTIVE_KEY = 'salon.console.chat';
 
-const KINDS = new Set(['text', 'product_card', 'page_push', 'system', 'note']);
+const KINDS = new Set(['text', 'product_card', 'page_push', 'system', 'note', 'card']);
 const SENDERS = new Set(['visitor', 'associate', 'system']);
 const NOTE_LABEL = 'Internal note — the shopper does not see this';
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
@@ -95,6 +97,7 @@ function pickConversation(data) {
 function messagePreview(m) {
   if (!m) return '';
   if (m.kind === 'product_card') return `Product: ${str(m.data?.name) || str(m.body)}`;
+  if (m.kind === 'card') return `Card: ${str(m.data?.card?.title) || str(m.body)}`;
   if (m.kind === 'page_push') return `Page: ${str(m.data?.title) || str(m.body) || str(m.data?.url)}`;
   return str(m.body);
 }
@@ -162,6 +165,8 @@ export function createChat(options) {
     focusOnOpen: false,
     closable: false,
   });
+  // the customer's other channels (timeline.js), at the top of the story beside the chat
+  const timeline = createTimeline({ root: els.storyRoot, request, getSiteId: () => siteId });
 
   const tools = createTools({
     request,
@@ -191,6 +196,17 @@ export function createChat(options) {
     transfer: (associate) => transferTo(associate),
     onClosed: () => els.input.focus(),
   });
+
+  if ($('tool-touch') && $('touch-panel')) {
+    createToolsPanel({
+      request,
+      siteId,
+      button: $('tool-touch'),
+      panel: $('touch-panel'),
+      getConversation: () => (active() && writable(active()) ? active().id : null),
+      onError: (err) => toast(str(err.message), 'error'),
+    });
+  }
 
   // ================================================================= small helpers
 
@@ -1007,6 +1023,8 @@ export function createChat(options) {
       bubble.append(productCard(m.data || {}, m.body));
     } else if (kind === 'page_push') {
       bubble.append(pushCard(m.data || {}, m.body));
+    } else if (kind === 'card') {
+      bubble.append(renderCard(m.data?.card));
     }
 
     const meta = h('div', { class: 'chat-msg-meta' }, h('span', { class: 'chat-msg-author', text: who }), time);
@@ -1264,6 +1282,8 @@ export function createChat(options) {
       story.close();
     }
     body.dataset.chatStory = isId(visitId) ? 'open' : 'none';
+    if (isId(visitId) && conv && isId(conv.c.id)) timeline.show(conv.c.id);
+    else timeline.clear();
   }
 
   listen(els.closeBtn, 'click', closeConversation);
@@ -1332,6 +1352,7 @@ export function createChat(options) {
       }
       for (const [el, ev, fn, opts] of listeners) el.removeEventListener(ev, fn, opts);
       tools.destroy();
+      timeline.destroy();
       story.destroy();
       if (ws) { const s = ws; ws = null; try { s.close(1000, 'bye'); } catch { /* ignore */ } }
       convs.clear();
