@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
+from datetime import datetime
 
 from sqlalchemy import select
 
-from salon.catalog.service import upsert_product
+from salon.catalog.imports.schemas import LOAD_ORDER
+from salon.catalog.imports.service import ImportReport, apply_rows
 from salon.chat.models import CannedReply, ChatAgent
-from salon.core.clock import utcnow
+from salon.core.clock import as_utc, utcnow
 from salon.core.ids import new_id
-from salon.customers.service import record_order, upsert_customer
 from salon.db.engine import Database
 from salon.db.upsert import insert_ignore
 from salon.demo import store_data
-from salon.identity.models import Associate
+from salon.demo.enterprise_data import build_rows
+from salon.identity.models import Associate, Site
 from salon.identity.service import SiteDirectory, SiteInfo, create_associate, create_site
 from salon.web.app import DEMO_SITE_KEY
 
@@ -45,48 +45,10 @@ async def seed_demo(db: Database, origins: list[str]) -> SiteInfo:
         site = await create_site(db, "Maison Aurel (demo)", origins, key=DEMO_SITE_KEY)
     if not store_data.PRODUCTS:
         raise RuntimeError("the demo catalogue is empty")
-    prices = {p.product_id: Decimal(str(p.price)) for p in store_data.PRODUCTS}
-    names = {p.product_id: p.name for p in store_data.PRODUCTS}
-    now = utcnow()
-    async with db.writer() as session:
-        for product in store_data.PRODUCTS:
-            await upsert_product(
-                session,
-                site.id,
-                product.product_id,
-                product.name,
-                product.category,
-                prices[product.product_id],
-                product.description,
-                f"/shop/static/img/{product.image}",
-                [(v.variant_id, v.colour, v.size, v.stock) for v in product.variants],
-                url=f"/shop/p/{product.product_id}",
-            )
-        for customer in store_data.CUSTOMERS:
-            customer_id = await upsert_customer(
-                session,
-                site.id,
-                customer.customer_id,
-                customer.name,
-                customer.email,
-                customer.loyalty_tier,
-            )
-            for order in customer.orders:
-                lines = [
-                    (pid, names.get(pid, pid), qty, prices.get(pid, Decimal(0)))
-                    for pid, qty in order.lines
-                ]
-                await record_order(
-                    session,
-                    site.id,
-                    customer_id,
-                    order.order_id,
-                    now - timedelta(days=order.days_ago),
-                    lines,
-                    source="demo",
-                )
+    async with db.reader() as session:
         existing = set((await session.scalars(select(Associate.email))).all())
-    for account in DEMO_ACCOUNTS:
+        created_at = await session.scalar(select(Site.created_at).where(Site.id == site.id))
+    for account in DEMO_ACCOUNTS:  # before the import, which then adds their profiles
         if account.email not in existing:
             await create_associate(
                 db,
@@ -96,8 +58,29 @@ async def seed_demo(db: Database, origins: list[str]) -> SiteInfo:
                 account.role,
                 [site.id],
             )
+    await load_demo_rows(db, site.id, as_utc(created_at or utcnow()))
     await seed_chat(db, site.id)
     return site
+
+
+async def load_demo_rows(db: Database, site_id: str, anchor: datetime) -> dict[str, ImportReport]:
+    """Write the store's tables through the importer, in one transaction, kind by kind.
+
+    The rows are dated from `anchor` (the day the demo site was created), so a second run
+    sends the very same rows and the importer reports every one unchanged.
+    """
+    rows = build_rows(anchor)
+    reports: dict[str, ImportReport] = {}
+    async with db.writer() as session:
+        for kind in LOAD_ORDER:
+            report = await apply_rows(session, site_id, kind, rows[kind])
+            if report.errors:
+                problems = "; ".join(
+                    f"line {e.line} {e.column or ''}: {e.reason}" for e in report.errors[:3]
+                )
+                raise RuntimeError(f"the demo {kind} rows were refused: {problems}")
+            reports[kind] = report
+    return reports
 
 
 CANNED_REPLIES = (

@@ -24,17 +24,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from salon.demo.collection import CATALOGUE as PRODUCTS
+from salon.demo.collection import catalogue_product as product_by_id
+from salon.demo.collection import generated_image
 from salon.demo.store_data import (
     CATEGORIES,
     COLOUR_CODES,
-    PRODUCTS,
     Customer,
     Product,
     Variant,
     category_by_slug,
     customer_by_id,
     image_for,
-    product_by_id,
 )
 from salon.identity.signing import sign_customer_id
 
@@ -462,6 +463,16 @@ def resolve_static(path: str) -> Path | None:
 def static_file(path: str) -> Response:
     file = resolve_static(path)
     if file is None:
+        drawn = generated_image(path[4:]) if path.startswith("img/") else None
+        if drawn is not None:
+            return Response(
+                drawn,
+                media_type=STATIC_TYPES[".svg"],
+                headers={
+                    "Cache-Control": "public, max-age=3600",
+                    "X-Content-Type-Options": "nosniff",
+                },
+            )
         return PlainTextResponse("Not found", status_code=404)
     return FileResponse(
         file,
