@@ -185,10 +185,15 @@ async def _route_periodically(chat: ChatService, sites: SiteDirectory) -> None:
     while True:
         await asyncio.sleep(ROUTE_EVERY_SECONDS)
         try:
-            for site in await sites.all():
-                await chat.route(site.id)
+            every = await sites.all()
         except Exception:
-            log.exception("chat routing failed")
+            log.exception("chat routing: the sites could not be listed")
+            continue
+        for site in every:  # one site's trouble never stalls another's queue
+            try:
+                await chat.route(site.id)
+            except Exception:
+                log.exception("chat routing failed for site %s", site.id)
 
 
 PAGE_STATS_EVERY_SECONDS = 300.0
