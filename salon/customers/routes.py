@@ -27,12 +27,12 @@ from salon.customers.timeline import (
     customer_timeline,
     record_interactions,
 )
+from salon.floor.live import TOPIC_MOOD_SHIFT
 from salon.identity.service import Actor, access_site
 from salon.tracking.models import Visitor
 from salon.web.services import Services, current_actor, services
 
 router = APIRouter(tags=["customers"])
-TOPIC_MOOD_SHIFT = "insight.mood_shift"  # the floor's topic (salon.floor.live), same payload keys
 MAX_ROWS = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024
 SIGNATURE_PREFIX = "sha256="

@@ -127,6 +127,9 @@ def avatar_spec(state: VisitState, now: float, rules: FloorRules) -> dict[str, A
         reasons = [*modelled, *(r for r in reasons if r not in modelled)]
         if hourglass and "stalled" not in tags:
             tags.append("about to abandon")
+    if state.contact_reason:  # unhappy on another channel: greet them knowing it
+        mood = "frustrated"
+        reasons = [state.contact_reason, *(r for r in reasons if r != state.contact_reason)]
     return {
         "mood": mood,
         "bag": bag_size(cart_value, items),

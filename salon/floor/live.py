@@ -109,6 +109,7 @@ class LiveFloor:
         bus.subscribe(TOPIC_INGESTED, self.on_ingested)
         bus.subscribe(TOPIC_CONVERSATION, self.on_chat)
         bus.subscribe(TOPIC_MESSAGE, self.on_chat_message)
+        bus.subscribe(TOPIC_MOOD_SHIFT, self.on_contact_mood_shift)
 
     # -- input -------------------------------------------------------------------------------
     async def on_ingested(self, payload: dict[str, Any]) -> None:
@@ -158,6 +159,18 @@ class LiveFloor:
             state.texts = [*state.texts[-19:], (time.time(), str(message["body"])[:500])]
             self._feed(payload["site_id"]).dirty.add(visit_id)
             self._to_score.add((payload["site_id"], visit_id))
+
+    async def on_contact_mood_shift(self, payload: dict[str, Any]) -> None:
+        """A customer turned unhappy on another channel: their live avatar shows it, with why."""
+        if "channel" not in payload:  # the floor's own per-visit shift
+            return
+        site_id, customer_id = payload["site_id"], payload["customer_id"]
+        reason = (payload.get("reasons") or [payload.get("summary") or ""])[0]
+        for state in list(self.state.visits(site_id)):
+            if state.customer_id == customer_id:
+                state.contact_reason = str(reason)[:200]
+                self.state.put(state)
+                self._feed(site_id).dirty.add(state.visit_id)
 
     def restore(self, state: VisitState) -> None:
         """Put a state rebuilt from stored events (after a restart) on the floor."""

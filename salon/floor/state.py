@@ -109,6 +109,8 @@ class VisitState:
     paths: list[str] = field(default_factory=list)
     texts: list[tuple[float, str]] = field(default_factory=list)  # what the shopper typed
     insight: Any = None  # salon.insight.scorer.Insight, refreshed at most every second
+    # a recent negative contact on another channel (a call, an e-mail): "called 2 h ago about..."
+    contact_reason: str | None = None
     scored_at: float = 0.0
     explained_at: float = 0.0
 

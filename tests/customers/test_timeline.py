@@ -17,8 +17,9 @@ from salon.customers.service import ensure_customer, record_order
 from salon.customers.timeline import score_text
 from salon.db.engine import Database
 from salon.identity.service import SiteInfo
+from salon.identity.signing import sign_customer_id
 from salon.tracking.models import Event, Visit, Visitor
-from tests.support import LiveServer
+from tests.support import LiveServer, batch, shopping_events, wait_for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -242,8 +243,24 @@ def test_cross_channel_mood_shift(server: LiveServer) -> None:
     url = f"/api/sites/{site.id}/interactions"
     happy = call("S-1", "C-5", NOW - timedelta(days=2), "loved the fitting, thank you")
     assert client.post(url, json=happy, headers=headers).json()["mood_shifts"] == 0
+    # C-5 is on the site right now, calm, when the angry call comes in
+    shopping = batch(
+        site,
+        shopping_events(),
+        identity={"customer_id": "C-5", "signature": sign_customer_id(site.secret, "C-5")},
+    )
+    tracked = httpx.post(server.base_url + "/api/track", json=shopping)
+    assert tracked.status_code == 200
+    visit = tracked.json()["visit"]
+    floor = server.server.config.app.state.services.floor
+    wait_for(lambda: floor.summary(site.id, visit))
+    assert floor.summary(site.id, visit)["avatar"]["mood"] != "frustrated"
     angry = call("S-2", "C-5", NOW - timedelta(hours=2), "still not delivered, very disappointed")
     assert client.post(url, json=angry, headers=headers).json()["mood_shifts"] == 1
+    avatar = wait_for(
+        lambda: (a := floor.summary(site.id, visit)["avatar"])["mood"] == "frustrated" and a
+    )
+    assert avatar["reasons"][0].startswith("called 2 h ago about still not delivered")
     assert len(published) == 1  # published before the answer went out
     event = published[0]
     assert (event["channel"], event["summary"]) == ("phone", angry["summary"])
