@@ -104,6 +104,32 @@ def site_create(
     asyncio.run(run())
 
 
+@associate_app.command("set-password")
+def associate_set_password(email: str) -> None:
+    """Set an associate's password (SALON_NEW_PASSWORD or prompted); ends their sessions."""
+    from salon.core.errors import ApiError
+    from salon.db.engine import Database
+    from salon.identity.service import set_password
+
+    password = os.environ.get("SALON_NEW_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+
+    async def run() -> None:
+        db = Database(get_settings().database_url)
+        try:
+            await set_password(db, email, password)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except ApiError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"password set for {email}")
+
+
 @associate_app.command("create")
 def associate_create(
     email: str,

@@ -109,6 +109,24 @@ class SiteDirectory:
             return [_site_info(s) for s in (await session.scalars(select(Site))).all()]
 
 
+async def set_password(db: Database, email: str, password: str) -> None:
+    """Give an account a (new) password: imported associates have none until an admin sets it.
+    Every open session of the account ends, so a leaked password stops working at once."""
+    if len(password) < 8:
+        raise ApiError(422, "invalid", "password must have at least 8 characters", "password")
+    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    async with db.writer() as session:
+        associate = await session.scalar(select(Associate).where(Associate.email == email.lower()))
+        if associate is None:
+            raise ApiError(404, "not_found", f"no associate with e-mail {email}", "email")
+        associate.password_hash = password_hash
+        await session.execute(
+            update(LoginSession)
+            .where(LoginSession.associate_id == associate.id, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
 async def create_associate(
     db: Database, email: str, name: str, password: str, role: str, site_ids: list[str]
 ) -> str:

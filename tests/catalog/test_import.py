@@ -305,6 +305,29 @@ def test_imported_associates_cannot_log_in_and_other_sites_accounts_are_refused(
     retitled = rows.replace("Stylist", "Head stylist")
     report = post(client, site, "associates", retitled.encode(), "text/csv").json()
     assert report["updated"] == 1
+    # an admin gives the imported account a password; then, and only then, it can log in
+    url = server.settings.database_url
+    short = subprocess.run(
+        [sys.executable, "-m", "salon.cli", "associate", "set-password", email],
+        env={**os.environ, "SALON_DATABASE_URL": url, "SALON_NEW_PASSWORD": "short"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert short.returncode == 1 and "at least 8 characters" in short.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "salon.cli", "associate", "set-password", email],
+        env={**os.environ, "SALON_DATABASE_URL": url, "SALON_NEW_PASSWORD": "nina-first-day"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    with httpx.Client(base_url=server.base_url) as anonymous:
+        login = anonymous.post(
+            "/api/auth/login", json={"email": email, "password": "nina-first-day"}
+        )
+        assert login.status_code == 200, login.text
 
     other, other_admin = admin_of(server)
     refused = post(other_admin, other, "associates", retitled.encode(), "text/csv")
