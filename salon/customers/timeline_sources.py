@@ -19,6 +19,7 @@ from salon.core.clock import as_utc
 from salon.customers.models import Interaction, Order, OrderLine
 from salon.identity.models import Associate
 from salon.insight import sentiment
+from salon.offers.models import Coupon
 from salon.stores.models import Appointment, Location
 from salon.tracking.models import Event, Visit, Visitor
 
@@ -267,4 +268,32 @@ async def appointments(
                 "appointment", "inbound", a.starts_at, summary, a.external_id, None, None, detail
             )
         )
+    return out
+
+
+async def coupons(
+    session: AsyncSession, site_id: str, customer_id: str, limit: int, before: datetime
+) -> list[dict[str, Any]]:
+    """Personal coupons the store gave this customer, and whether they were used."""
+    rows = (
+        await session.scalars(
+            select(Coupon)
+            .where(
+                Coupon.site_id == site_id,
+                Coupon.customer_id == customer_id,
+                Coupon.created_at < before,
+            )
+            .order_by(Coupon.created_at.desc())
+            .limit(limit)
+        )
+    ).all()
+    out = []
+    for c in rows:
+        worth = {"percent": f"{float(c.value):g}% off", "amount": f"{c.value:,.2f} off"}.get(
+            c.kind, "free shipping"
+        )
+        used = "used" if c.redemptions else "not used yet"
+        summary = f"given coupon {c.code} ({worth}), {used}"
+        detail = {"code": c.code, "kind": c.kind, "redemptions": c.redemptions}
+        out.append(_entry("coupon", "outbound", c.created_at, summary, c.code, detail=detail))
     return out

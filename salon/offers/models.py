@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from salon.core.clock import utcnow
 from salon.db.base import Base, JsonType
 
 DISCOUNT_KINDS = ("percent", "amount", "free_shipping")
@@ -55,4 +56,5 @@ class Coupon(Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     max_redemptions: Mapped[int | None] = mapped_column(Integer, default=None)
     redemptions: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # issued; on the timeline
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -18,6 +18,7 @@ from salon.customers.timeline import score_text
 from salon.db.engine import Database
 from salon.identity.service import SiteInfo
 from salon.identity.signing import sign_customer_id
+from salon.offers.models import Coupon
 from salon.tracking.models import Event, Visit, Visitor
 from tests.support import LiveServer, batch, shopping_events, wait_for
 
@@ -182,6 +183,18 @@ def _seed_history(site_id: str, customer: str) -> Any:
                     body="my parcel is still not delivered, terrible",
                 )
             )
+            session.add(
+                Coupon(
+                    id=new_id(),
+                    site_id=site_id,
+                    code=f"SORRY-{customer}",
+                    kind="percent",
+                    value=Decimal("15"),
+                    customer_id=customer_id,
+                    created_at=NOW - timedelta(days=2),
+                    redemptions=1,
+                )
+            )
             await record_order(
                 session,
                 site_id,
@@ -208,13 +221,14 @@ def test_timeline_merges_channels_newest_first(server: LiveServer) -> None:
     )
     assert answer.json()["created"] == 2, answer.text
     entries = client.get(f"/api/sites/{site.id}/customers/C-9/timeline").json()["entries"]
-    assert [e["channel"] for e in entries] == ["email", "chat", "web", "phone", "order"]
+    assert [e["channel"] for e in entries] == ["email", "coupon", "chat", "web", "phone", "order"]
     assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
     by_channel = {e["channel"]: e for e in entries}
     assert by_channel["chat"]["mood"] == "negative" and by_channel["chat"]["detail"]["csat"] == 2
     assert "Kelly bag" in by_channel["web"]["summary"]
     assert by_channel["order"]["detail"]["total"] == 1450.0
     assert by_channel["email"]["mood"] == "positive"
+    assert by_channel["coupon"]["summary"] == "given coupon SORRY-C-9 (15% off), used"
     older = client.get(
         f"/api/sites/{site.id}/customers/C-9/timeline",
         params={"before": by_channel["web"]["at"], "limit": 1},
