@@ -1,6 +1,6 @@
 """Take the README's screenshot of the live floor from a running demo (`make demo` first).
 
-    .venv/bin/python docs/make_screenshot.py [--url http://127.0.0.1:8000] [--wait 45]
+.venv/bin/python docs/make_screenshot.py [--url http://127.0.0.1:8000] [--wait 45]
 """
 
 from __future__ import annotations
@@ -22,10 +22,13 @@ def main() -> None:
     parser.add_argument("--wait", type=float, default=0.0, help="seconds to let the floor fill")
     parser.add_argument("--open-story", action="store_true", help="open the top visitor's story")
     parser.add_argument("--chat", action="store_true", help="also a chat, shopper and associate")
+    parser.add_argument("--tools", action="store_true", help="also the Tools panel and its cards")
     args = parser.parse_args()
     account = DEMO_ACCOUNTS[0]
     if args.chat:
         chat_screenshot(args.url)
+    if args.tools:
+        tools_screenshot(args.url)
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         login_console(page, args.url, account.email, account.password)
@@ -52,8 +55,11 @@ def chat_screenshot(url: str) -> None:
         shopper.locator("#salon-start").click()
         console.locator("#nav-chats").click()
         console.wait_for_selector("#chat-panel .chat-msg[data-sender=visitor]", timeout=20_000)
-        console.fill("#chat-input", "Good afternoon Camille! It is lined with cashmere; for Oslo "
-                     "I would also suggest our down gilet underneath.")
+        console.fill(
+            "#chat-input",
+            "Good afternoon Camille! It is lined with cashmere; for Oslo "
+            "I would also suggest our down gilet underneath.",
+        )
         console.locator("#chat-send").click()
         shopper.wait_for_selector(".salon-msg[data-sender=associate]", timeout=10_000)
         shopper.fill("#salon-input", "Perfect, could you show me the gilet?")
@@ -67,6 +73,46 @@ def chat_screenshot(url: str) -> None:
         console.screenshot(path=str(CHAT_OUT))
         shopper.screenshot(path=str(CHAT_OUT.with_name("chat-shopper.png")))
     print(f"wrote {CHAT_OUT}")
+
+
+def tools_screenshot(url: str) -> None:
+    """A shopper hesitates between two bags; Nick sends a comparison and where it is in stock."""
+    account = DEMO_ACCOUNTS[0]
+    out = OUT.with_name("tools.png")
+    with chromium() as browser:
+        console = browser.new_page(viewport={"width": 1440, "height": 900})
+        login_console(console, url, account.email, account.password)
+        shopper = browser.new_page(viewport={"width": 1100, "height": 900})
+        shopper.goto(url + "/shop/p/P101")
+        shopper.locator("#salon-launcher").click()
+        shopper.fill("#salon-name", "Camille")
+        shopper.fill(
+            "#salon-first-message", "Tote or shoulder bag? My budget is around 3,000 euros."
+        )
+        shopper.locator("#salon-start").click()
+        console.locator("#nav-chats").click()
+        first = ".queue-item .claim, #chat-panel .chat-msg[data-sender=visitor]"
+        console.wait_for_selector(first, timeout=20_000)
+        if console.locator(".queue-item .claim").count():
+            console.locator(".queue-item .claim").first.click()
+        console.wait_for_selector("#chat-panel .chat-msg[data-sender=visitor]", timeout=20_000)
+        console.locator("#tool-touch").click()
+        for name, fill in (
+            ("compare", {"product_ids": "P101, P102"}),
+            ("stock", {"product_id": "P101"}),
+        ):
+            console.locator(f".tp-tool[data-tool={name}]").click()
+            for field, value in fill.items():
+                console.fill(f"#tp-{field}", value)
+            console.wait_for_selector(f".tp-preview .tcard[data-card-kind={name}]", timeout=10_000)
+            console.locator(".tp-send").click()
+            console.wait_for_selector(".tp-sent", timeout=10_000)
+        shopper.wait_for_selector(".salon-tool[data-card-kind=stock]", timeout=10_000)
+        console.locator(".tp-tool[data-tool=recommendations]").click()
+        console.wait_for_selector(".tp-preview .tcard", timeout=10_000)
+        console.screenshot(path=str(out))
+        shopper.screenshot(path=str(out.with_name("tools-shopper.png")))
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

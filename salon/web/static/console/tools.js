@@ -172,13 +172,15 @@ export function createToolsPanel({ request, siteId, button, panel, getConversati
 
   function show(preview, answer) {
     const warnings = arr(answer.warnings).map((w) => h('p', { class: 'tp-warning', role: 'alert', text: str(w) }));
-    const context = answer.context && typeof answer.context === 'object' ? Object.entries(answer.context) : [];
-    preview.replaceChildren(...warnings,
+    const context = answer.context && typeof answer.context === 'object'
+      ? Object.entries(answer.context).filter(([, v]) => v !== null && v !== undefined && v !== '') : [];
+    const parts = [...warnings,
       answer.card ? renderCard(answer.card) : h('p', { class: 'tp-muted', text: 'Nothing to send — see the notes below.' }),
       context.length ? h('dl', { class: 'tp-context' }, context.flatMap(([k, v]) => [
         h('dt', { text: k.replace(/_/g, ' ') }),
         h('dd', { text: Array.isArray(v) ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : str(x))).join(' · ') : typeof v === 'object' && v !== null ? JSON.stringify(v) : str(v) }),
-      ])) : null);
+      ])) : null];
+    preview.replaceChildren(...parts.filter(Boolean));
   }
 
   async function sendCard(form, preview, confirm) {
