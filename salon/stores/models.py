@@ -113,3 +113,22 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(12), default="booked")  # booked|cancelled|done
     note: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reservation(Base):
+    """One unit held in a store for a shopper until `expires_at`; then it goes back on sale."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (Index("ix_reservations_status_expires", "status", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    variant_id: Mapped[str] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    customer_id: Mapped[str | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), default=None
+    )
+    visitor_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    status: Mapped[str] = mapped_column(String(12), default="held")  # held | released
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.catalog.models import Product, Variant
-from salon.stores.models import Inventory, Location
+from salon.core.clock import utcnow
+from salon.core.ids import new_id
+from salon.db.engine import Database
+from salon.stores.models import Inventory, Location, Reservation
 
 EARTH_KM = 6371.0
 
@@ -129,11 +133,20 @@ def aisle_of(entry: StockAt, category: str) -> str:
     return str(departments.get(entry.department or category, ""))
 
 
-async def reserve_unit(session: AsyncSession, variant_id: str, location_id: str) -> bool:
-    """Hold one unit for a shopper; False when none is free.
+async def reserve_unit(
+    session: AsyncSession,
+    variant_id: str,
+    location_id: str,
+    expires_at: datetime,
+    site_id: str,
+    customer_id: str | None = None,
+    visitor_id: str | None = None,
+) -> bool:
+    """Hold one unit for a shopper until `expires_at`; False when none is free.
 
     One conditional UPDATE, never read-then-write: the database decides which of two concurrent
-    reservations of the last unit wins, and `reserved` can never exceed `quantity`.
+    reservations of the last unit wins, and `reserved` can never exceed `quantity`. The hold is
+    recorded so that `release_expired` puts the unit back on sale when its time is up.
     """
     result = await session.execute(
         update(Inventory)
@@ -145,4 +158,45 @@ async def reserve_unit(session: AsyncSession, variant_id: str, location_id: str)
         .values(reserved=Inventory.reserved + 1)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0) == 1
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        return False
+    session.add(
+        Reservation(
+            id=new_id(),
+            site_id=site_id,
+            variant_id=variant_id,
+            location_id=location_id,
+            customer_id=customer_id,
+            visitor_id=visitor_id,
+            expires_at=expires_at,
+        )
+    )
+    return True
+
+
+async def release_expired(db: Database, now: datetime | None = None) -> int:
+    """Put every unit whose hold has run out back on sale; returns how many were released."""
+    moment = now or utcnow()
+    released = 0
+    async with db.writer() as session:
+        due = (
+            await session.scalars(
+                select(Reservation)
+                .where(Reservation.status == "held", Reservation.expires_at <= moment)
+                .limit(500)
+            )
+        ).all()
+        for hold in due:
+            hold.status = "released"
+            await session.execute(
+                update(Inventory)
+                .where(
+                    Inventory.variant_id == hold.variant_id,
+                    Inventory.location_id == hold.location_id,
+                    Inventory.reserved > 0,
+                )
+                .values(reserved=Inventory.reserved - 1)
+                .execution_options(synchronize_session=False)
+            )
+            released += 1
+    return released

@@ -275,11 +275,15 @@ async def reserve(ctx: ToolContext, params: ReserveParams) -> ToolResult:
 async def confirm_reserve(ctx: ToolContext, params: ReserveParams) -> ToolResult:
     """Hold one unit (never beyond what the store has) and tell the shopper until when."""
     product, variant, store = await _reservation(ctx, params)
-    if not await reserve_unit(ctx.session, variant.id, store.id):
+    expires = now_of(ctx) + timedelta(hours=params.hours)
+    held = await reserve_unit(
+        ctx.session, variant.id, store.id, expires, ctx.site_id, ctx.customer_id, ctx.visitor_id
+    )
+    if not held:
         raise ApiError(
             409, "sold_out", f"no free {product.name} ({_label([variant])}) left at {store.name}"
         )
-    until = (now_of(ctx) + timedelta(hours=params.hours)).astimezone(store_zone(store))
+    until = expires.astimezone(store_zone(store))
     text = f"Reserved for you at {store.name} until {until:%a %d %b %H:%M}."
     card = Card(
         kind="stock",

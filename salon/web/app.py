@@ -36,6 +36,7 @@ from salon.insight.abandonment import AbandonmentModel
 from salon.insight.features import compute_page_stats
 from salon.insight.intent import IntentModel, load_shipped
 from salon.insight.scorer import InsightScorer
+from salon.stores.service import release_expired
 from salon.touchpoints import routes as touchpoint_routes
 from salon.tracking import routes as tracking_routes
 from salon.tracking.ingest import Ingestor
@@ -111,11 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         floor.start()
         router = asyncio.create_task(_route_periodically(chat, sites), name="chat-router")
         stats = asyncio.create_task(_refresh_page_stats(db, scorer), name="page-stats")
+        holds = asyncio.create_task(_release_reservations(db), name="reservations")
         try:
             yield
         finally:
             router.cancel()
             stats.cancel()
+            holds.cancel()
             await transcripts.drain()
             await ingestor.close()
             await floor.stop()
@@ -194,6 +197,21 @@ async def _route_periodically(chat: ChatService, sites: SiteDirectory) -> None:
                 await chat.route(site.id)
             except Exception:
                 log.exception("chat routing failed for site %s", site.id)
+
+
+RELEASE_EVERY_SECONDS = 60.0
+
+
+async def _release_reservations(db: Database) -> None:
+    """Units held in a store go back on sale when the shopper's hold runs out."""
+    while True:
+        try:
+            released = await release_expired(db)
+            if released:
+                log.info("released %d expired reservations", released)
+        except Exception:
+            log.exception("releasing expired reservations failed")
+        await asyncio.sleep(RELEASE_EVERY_SECONDS)
 
 
 PAGE_STATS_EVERY_SECONDS = 300.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,8 @@ from salon.core.ids import new_id
 from salon.db.engine import Database
 from salon.floor.state import VisitState
 from salon.identity.service import create_site
-from salon.stores.models import Inventory
+from salon.stores.models import Inventory, Reservation
+from salon.stores.service import release_expired
 from salon.touchpoints.cards import Card
 from salon.touchpoints.guide_tools import clickstream, gift, location, reviews, training_notes
 from salon.touchpoints.product_tools import (
@@ -157,6 +158,36 @@ async def test_reserve_never_oversells_the_last_unit(db: Database, shop: dict[st
             )
         )
     assert row is not None and (row.quantity, row.reserved) == (1, 1)
+
+
+async def test_a_hold_runs_out_and_the_unit_is_back_on_sale(
+    db: Database, shop: dict[str, Any]
+) -> None:
+    params = ReserveParams(product_id="shoe-runner", size="40", location_id="lyon", hours=24)
+    async with db.writer() as session:
+        card_of(await confirm_reserve(ctx(session, shop, visitor_id="v" * 32), params))
+    variant = shop["variants"][("shoe-runner", "40", "white")].id
+
+    async def stock() -> tuple[int, int, list[str]]:
+        async with db.reader() as session:
+            row = await session.scalar(select(Inventory).where(Inventory.variant_id == variant))
+            holds = (
+                await session.scalars(
+                    select(Reservation.status).where(Reservation.site_id == shop["site_id"])
+                )
+            ).all()
+        assert row is not None
+        return row.quantity, row.reserved, list(holds)
+
+    assert await stock() == (1, 1, ["held"])
+    assert await release_expired(db, NOW + timedelta(hours=23)) == 0  # not yet
+    assert await stock() == (1, 1, ["held"])
+    assert await release_expired(db, NOW + timedelta(hours=24, minutes=1)) == 1
+    assert await stock() == (1, 0, ["released"])
+    await release_expired(db, NOW + timedelta(days=3))  # a hold is released once only
+    assert await stock() == (1, 0, ["released"])
+    async with db.writer() as session:  # and someone else may now reserve it
+        card_of(await confirm_reserve(ctx(session, shop), params))
 
 
 async def test_reserve_needs_a_single_variant(db: Database, shop: dict[str, Any]) -> None:

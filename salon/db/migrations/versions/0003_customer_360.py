@@ -282,6 +282,48 @@ def upgrade() -> None:
         batch_op.create_index("ix_inventory_location", ["location_id"], unique=False)
 
     op.create_table(
+        "reservations",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("site_id", sa.String(length=32), nullable=False),
+        sa.Column("variant_id", sa.String(length=32), nullable=False),
+        sa.Column("location_id", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=True),
+        sa.Column("visitor_id", sa.String(length=32), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_reservations_customer_id_customers"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["location_id"],
+            ["locations.id"],
+            name=op.f("fk_reservations_location_id_locations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"],
+            ["sites.id"],
+            name=op.f("fk_reservations_site_id_sites"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["variant_id"],
+            ["variants.id"],
+            name=op.f("fk_reservations_variant_id_variants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reservations")),
+    )
+    with op.batch_alter_table("reservations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_reservations_status_expires", ["status", "expires_at"], unique=False
+        )
+
+    op.create_table(
         "reviews",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("site_id", sa.String(length=32), nullable=False),
@@ -503,6 +545,10 @@ def downgrade() -> None:
     with op.batch_alter_table("reviews", schema=None) as batch_op:
         batch_op.drop_index("ix_reviews_product")
 
+    with op.batch_alter_table("reservations", schema=None) as batch_op:
+        batch_op.drop_index("ix_reservations_status_expires")
+
+    op.drop_table("reservations")
     op.drop_table("reviews")
     with op.batch_alter_table("inventory", schema=None) as batch_op:
         batch_op.drop_index("ix_inventory_location")
