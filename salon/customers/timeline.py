@@ -211,6 +211,7 @@ async def customer_timeline(
         *await sources.orders(session, site_id, customer_id, limit, before),
         *await sources.appointments(session, site_id, customer_id, limit, before),
         *await sources.coupons(session, site_id, customer_id, limit, before),
+        *await sources.reservations(session, site_id, customer_id, limit, before),
     ]
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries[:limit]

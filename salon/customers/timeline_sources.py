@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from salon.catalog.models import Product, Variant
 from salon.chat.models import Conversation, Message
 from salon.core.clock import as_utc
 from salon.customers.models import Interaction, Order, OrderLine
 from salon.identity.models import Associate
 from salon.insight import sentiment
 from salon.offers.models import Coupon
-from salon.stores.models import Appointment, Location
+from salon.stores.models import Appointment, Location, Reservation
 from salon.tracking.models import Event, Visit, Visitor
 
 CHAT_TEXT_LIMIT = 5000  # characters of a chat's visitor messages scored for its sentiment
@@ -296,4 +297,36 @@ async def coupons(
         summary = f"given coupon {c.code} ({worth}), {used}"
         detail = {"code": c.code, "kind": c.kind, "redemptions": c.redemptions}
         out.append(_entry("coupon", "outbound", c.created_at, summary, c.code, detail=detail))
+    return out
+
+
+async def reservations(
+    session: AsyncSession, site_id: str, customer_id: str, limit: int, before: datetime
+) -> list[dict[str, Any]]:
+    """Items held for the customer in a store, and whether the hold ran out."""
+    rows = await session.execute(
+        select(Reservation, Location.name, Product.name)
+        .join(Location, Location.id == Reservation.location_id)
+        .join(Variant, Variant.id == Reservation.variant_id)
+        .join(Product, Product.id == Variant.product_id)
+        .where(
+            Reservation.site_id == site_id,
+            Reservation.customer_id == customer_id,
+            Reservation.created_at < before,
+        )
+        .order_by(Reservation.created_at.desc())
+        .limit(limit)
+    )
+    out = []
+    for hold, store, product in rows.all():
+        state = "ran out" if hold.status == "released" else "held"
+        summary = f"reserved {product} at {store} ({state})"
+        detail = {
+            "status": hold.status,
+            "location": store,
+            "expires_at": hold.expires_at.isoformat(),
+        }
+        out.append(
+            _entry("store_visit", "outbound", hold.created_at, summary, hold.id, detail=detail)
+        )
     return out

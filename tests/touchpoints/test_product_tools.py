@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from salon.core.errors import ApiError
 from salon.core.ids import new_id
+from salon.customers.timeline import customer_timeline
 from salon.db.engine import Database
 from salon.floor.state import VisitState
 from salon.identity.service import create_site
@@ -164,9 +165,17 @@ async def test_a_hold_runs_out_and_the_unit_is_back_on_sale(
     db: Database, shop: dict[str, Any]
 ) -> None:
     params = ReserveParams(product_id="shoe-runner", size="40", location_id="lyon", hours=24)
+    ana = shop["customers"]["Ana"].id
     async with db.writer() as session:
-        card_of(await confirm_reserve(ctx(session, shop, visitor_id="v" * 32), params))
+        card_of(await confirm_reserve(ctx(session, shop, customer_id=ana), params))
     variant = shop["variants"][("shoe-runner", "40", "white")].id
+
+    async def on_timeline() -> list[str]:
+        async with db.reader() as session:
+            entries = await customer_timeline(session, shop["site_id"], ana)
+        return [e["summary"] for e in entries if e["summary"].startswith("reserved")]
+
+    assert await on_timeline() == ["reserved City runner at Lyon Presqu'ile (held)"]
 
     async def stock() -> tuple[int, int, list[str]]:
         async with db.reader() as session:
@@ -184,6 +193,7 @@ async def test_a_hold_runs_out_and_the_unit_is_back_on_sale(
     assert await stock() == (1, 1, ["held"])
     assert await release_expired(db, NOW + timedelta(hours=24, minutes=1)) == 1
     assert await stock() == (1, 0, ["released"])
+    assert await on_timeline() == ["reserved City runner at Lyon Presqu'ile (ran out)"]
     await release_expired(db, NOW + timedelta(days=3))  # a hold is released once only
     assert await stock() == (1, 0, ["released"])
     async with db.writer() as session:  # and someone else may now reserve it
