@@ -15,7 +15,7 @@ from salon.chat.models import Conversation, Message
 from salon.db.engine import Database
 from salon.identity.service import SiteInfo
 from tests.chat.support import ORIGIN, Associate, Shopper, frames_until, new_client_id
-from tests.support import LiveServer, batch, event
+from tests.support import LiveServer, batch, event, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -224,13 +224,24 @@ def test_routing_notes_tools_transfer_close_and_rating(server: LiveServer) -> No
     site = shop_with_catalogue(server)
     nick, amara = Associate.create(server, site), Associate.create(server, site)
     grace = shopper(server, site)
-    with nick.socket() as console, amara.socket():
-        frames_until(console, lambda f: f["type"] == "queue")
+    with nick.socket() as nick_console, amara.socket() as amara_console:
+        frames_until(nick_console, lambda f: f["type"] == "queue")
+        frames_until(amara_console, lambda f: f["type"] == "queue")
         nick.available(max_chats=1)
         amara.available(max_chats=1)
         grace.start(name="Grace", email="grace@example.com", message="Which size?")
+        # Both are free and equally loaded: either may get her; only the owner's console hears it.
+        picked = wait_for(
+            lambda: (
+                nick.client.get(nick.url(grace.conversation_id))
+                .json()["conversation"]
+                .get("associate")
+            ),
+            timeout=10,
+        )
+        owner = nick if picked["id"] == nick.id else amara
         routed = frames_until(
-            console,
+            nick_console if owner is nick else amara_console,
             lambda f: (
                 f["type"] == "conversation"
                 and f["conversation"]["id"] == grace.conversation_id
@@ -238,7 +249,7 @@ def test_routing_notes_tools_transfer_close_and_rating(server: LiveServer) -> No
             ),
             timeout=10,
         )[-1]
-    owner = nick if routed["conversation"]["associate"]["id"] == nick.id else amara
+    assert routed["conversation"]["associate"]["id"] == owner.id
     other = amara if owner is nick else nick
     with grace.socket() as ws:
         state = frames_until(ws, lambda f: f["type"] == "state")[-1]["conversation"]
