@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         default="Salon <no-reply@localhost>", description="From of transcript e-mails"
     )
+    webhook_retry_base_seconds: float = Field(
+        default=10.0, gt=0, description="First webhook retry after this; doubles each attempt"
+    )
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, description="A webhook delivery fails for good after this many attempts"
+    )
+    webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="How long a store's webhook receiver may take to answer"
+    )
 
     @property
     def base_url(self) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from salon.core.clock import utcnow
-from salon.db.base import Base
+from salon.db.base import Base, JsonType
 
 Money = Numeric(12, 2)
 
@@ -47,6 +47,7 @@ class Customer(Base):
     home_location_id: Mapped[str | None] = mapped_column(
         ForeignKey("locations.id", ondelete="SET NULL"), default=None
     )
+    tags: Mapped[list[str]] = mapped_column(JsonType, default=list)  # "at-risk", by playbooks
 
 
 class Order(Base):

@@ -36,5 +36,7 @@ def import_all_models() -> None:
     from salon.customers import models as _customers  # noqa: F401
     from salon.identity import models as _identity  # noqa: F401
     from salon.offers import models as _offers  # noqa: F401
+    from salon.playbooks import models as _playbooks  # noqa: F401
     from salon.stores import models as _stores  # noqa: F401
     from salon.tracking import models as _tracking  # noqa: F401
+    from salon.webhooks import models as _webhooks  # noqa: F401

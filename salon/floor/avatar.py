@@ -178,6 +178,9 @@ def attention(state: VisitState, avatar: dict[str, Any], rules: FloorRules) -> f
     return round(min(score, 1.0), 3)
 
 
+ALERT_SECONDS = 120.0  # how long a playbook's alert keeps the avatar pulsing
+
+
 def visit_summary(state: VisitState, now: float, rules: FloorRules) -> dict[str, Any]:
     avatar = avatar_spec(state, now, rules)
     customer = state.customer
@@ -223,6 +226,9 @@ def visit_summary(state: VisitState, now: float, rules: FloorRules) -> dict[str,
         if insight is not None
         else None,
         "avatar": avatar,
+        # a playbook asked the associates to look (the avatar pulses), and the tags it set
+        "alert": state.alert if state.alert and now - state.alert["at"] <= ALERT_SECONDS else None,
+        "tags": state.tags,
     }
 
 

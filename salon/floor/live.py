@@ -172,6 +172,10 @@ class LiveFloor:
                 self.state.put(state)
                 self._feed(site_id).dirty.add(state.visit_id)
 
+    def touch(self, site_id: str, visit_id: str) -> None:
+        """Something outside the events changed a visit (a playbook's alert): resend it."""
+        self._feed(site_id).dirty.add(visit_id)
+
     def restore(self, state: VisitState) -> None:
         """Put a state rebuilt from stored events (after a restart) on the floor."""
         self.state.put(state)

@@ -29,6 +29,7 @@ ACTIVITY_TYPES = frozenset(EVENT_TYPES) - {
     "tab_hidden",
     "heartbeat",
     "presence",  # sent by the site (a phone near a store), not something done on the page
+    "engagement",  # the widget reporting on a playbook's offer: must not end a stall by itself
 }
 
 
@@ -113,6 +114,10 @@ class VisitState:
     contact_reason: str | None = None
     scored_at: float = 0.0
     explained_at: float = 0.0
+    categories: set[str] = field(default_factory=set)  # of the products viewed
+    # what a playbook did to this visit: the floor pulses the avatar, shows the tags
+    alert: dict[str, Any] | None = None  # {"message", "playbook", "at", "associate_id"}
+    tags: list[str] = field(default_factory=list)
 
     @property
     def cart_items(self) -> int:
@@ -155,6 +160,8 @@ def _product_view(s: VisitState, _at: float, d: dict[str, Any]) -> None:
     s.products_viewed[pid] = s.products_viewed.get(pid, 0) + 1
     if d.get("name"):
         s.product_names[pid] = str(d["name"])
+    if d.get("category") and len(s.categories) < 20:
+        s.categories.add(str(d["category"]).lower())
 
 
 def _variant_select(s: VisitState, _at: float, d: dict[str, Any]) -> None:

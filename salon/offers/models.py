@@ -58,3 +58,13 @@ class Coupon(Base):
     redemptions: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)  # issued; on the timeline
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # a personal code a playbook issued at a critical moment, and how it was used
+    playbook_id: Mapped[str | None] = mapped_column(
+        ForeignKey("playbooks.id", ondelete="SET NULL"), default=None
+    )
+    firing_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    visitor_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    max_discount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=None)
+    redeemed_at: Mapped[datetime | None] = mapped_column(default=None)
+    order_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    discount: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))

@@ -36,12 +36,17 @@ from salon.insight.abandonment import AbandonmentModel
 from salon.insight.features import compute_page_stats
 from salon.insight.intent import IntentModel, load_shipped
 from salon.insight.scorer import InsightScorer
+from salon.playbooks import routes as playbook_routes
+from salon.playbooks.engine import PlaybookEngine
+from salon.playbooks.outbox import WidgetOutbox
 from salon.stores.service import release_expired
 from salon.touchpoints import routes as touchpoint_routes
 from salon.tracking import routes as tracking_routes
 from salon.tracking.ingest import Ingestor
 from salon.web.security import SecurityHeaders, WidgetCors
 from salon.web.services import ChatLimits, Services
+from salon.webhooks import routes as webhook_routes
+from salon.webhooks.worker import WebhookWorker
 
 STATIC = Path(__file__).parent / "static"
 DEMO_SITE_KEY = "pk_demo_maison_aurel"
@@ -86,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         ingestor = Ingestor(db, bus, sites)
         chat = ChatService(db, bus, sites)
+        outbox = WidgetOutbox()
+        playbooks = PlaybookEngine(db, bus, sites, floor, outbox)
         transcripts = TranscriptMailer(db, sites, settings)
         app.state.services = Services(
             settings=settings,
@@ -103,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             transcripts=transcripts,
             attribution=AttributionLedger(db, bus, sites),
+            outbox=outbox,
+            playbooks=playbooks,
         )
         await bus.start()
         restored = await rebuild(db, floor)
@@ -110,15 +119,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         demo_site = await sites.by_key(DEMO_SITE_KEY)
         app.state.demo = DemoContext(demo_site.key, demo_site.secret) if demo_site else None
         floor.start()
+        await playbooks.start()
         router = asyncio.create_task(_route_periodically(chat, sites), name="chat-router")
         stats = asyncio.create_task(_refresh_page_stats(db, scorer), name="page-stats")
         holds = asyncio.create_task(_release_reservations(db), name="reservations")
+        hooks = asyncio.create_task(WebhookWorker(db, settings).run(), name="webhooks")
         try:
             yield
         finally:
             router.cancel()
             stats.cancel()
             holds.cancel()
+            hooks.cancel()
+            await playbooks.stop()
             await transcripts.drain()
             await ingestor.close()
             await floor.stop()
@@ -146,6 +159,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(touchpoint_routes.router)
     app.include_router(catalog_routes.router)
     app.include_router(customer_routes.router)
+    app.include_router(webhook_routes.router)
+    app.include_router(playbook_routes.router)
+    app.include_router(playbook_routes.public_router)
     if settings.demo:
         from salon.demo import storefront
 

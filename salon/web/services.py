@@ -16,6 +16,8 @@ from salon.core.errors import ApiError
 from salon.db.engine import Database
 from salon.floor.live import LiveFloor
 from salon.identity.service import Actor, RateLimiter, SiteDirectory, actor_for_token
+from salon.playbooks.engine import PlaybookEngine
+from salon.playbooks.outbox import WidgetOutbox
 from salon.tracking.ingest import Ingestor
 
 SESSION_COOKIE = "salon_session"
@@ -45,6 +47,8 @@ class Services:
     chat_limits: ChatLimits
     transcripts: TranscriptMailer
     attribution: AttributionLedger
+    outbox: WidgetOutbox
+    playbooks: PlaybookEngine
 
 
 def services(request: Request) -> Services:

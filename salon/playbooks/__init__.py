@@ -1,0 +1,1 @@
+"""Engagement playbooks: triggers over live signals, actions, coupons, hold-outs and lift."""
