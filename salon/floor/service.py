@@ -79,7 +79,10 @@ def _detail(event_type: str, data: dict[str, Any]) -> str:
     if event_type == "checkout_step":
         return f"checkout step {data.get('step')} {data.get('name', '')}".strip()
     if event_type == "purchase":
-        return f"order {data.get('order_id')} EUR {float(data.get('total', 0)):,.2f}"
+        code = f" with code {data['coupon']}" if data.get("coupon") else ""
+        return f"order {data.get('order_id')} EUR {float(data.get('total', 0)):,.2f}{code}"
+    if event_type == "engagement":
+        return f"playbook offer {data.get('action')}"
     if event_type == "rage_click":
         return f"{data.get('clicks')} rapid clicks on {data.get('target') or 'the page'}"
     if event_type == "idle":

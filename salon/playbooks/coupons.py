@@ -185,6 +185,7 @@ def offer_view(coupon: Coupon) -> dict[str, Any]:
         "kind": coupon.kind,
         "value": float(coupon.value),
         "min_basket": float(coupon.min_cart_total),
+        "currency": "EUR",
         "expires_at": as_utc(coupon.expires_at).isoformat() if coupon.expires_at else None,
     }
 

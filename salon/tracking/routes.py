@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from salon.core.errors import ApiError, describe_validation_error
+from salon.identity.service import SiteDirectory
+from salon.playbooks.outbox import WidgetOutbox
 from salon.tracking.ingest import ClientInfo
 from salon.tracking.schemas import EVENT_TYPES, TrackBatch, TrackResult
 from salon.web.services import client_ip, services
@@ -78,7 +80,7 @@ async def _track(request: Request) -> TrackResult:
             reason = first.get("ctx", {}).get("error", "")
             raise ApiError(400, "malformed_json", f"the body is not valid JSON: {reason}") from exc
         raise describe_validation_error(exc, EVENT_TYPES) from exc
-    return await svc.ingestor.ingest(
+    result = await svc.ingestor.ingest(
         batch,
         ClientInfo(
             ip=client_ip(request),
@@ -86,6 +88,24 @@ async def _track(request: Request) -> TrackResult:
             origin=request.headers.get("origin"),
         ),
     )
+    if request.query_params.get("beacon") != "1":  # nobody reads a beacon's answer
+        await _hand_over_offers(svc.sites, svc.outbox, batch.site_key, result)
+    return result
+
+
+async def _hand_over_offers(
+    sites: SiteDirectory, outbox: WidgetOutbox, site_key: str, result: TrackResult
+) -> None:
+    """Offers ride on a stored batch's answer (the widget's only way in, docs/api.md).
+
+    Reached only after the ingest succeeded, so an offer is never spent on an error answer;
+    the site is in the directory's cache by now: two dict lookups on the hot path.
+    """
+    site = await sites.by_key(site_key)
+    if site is None:
+        return
+    result.engage = outbox.take(site.id, result.visit)
+    result.beat_ms = outbox.beat_ms(site.id, result.visit)
 
 
 def _too_large(limit: int) -> ApiError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -11,6 +11,7 @@ ClientEventId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-
 ProductId = Annotated[str, Field(min_length=1, max_length=64)]
 Url = Annotated[str, Field(max_length=2048)]
 Money = Annotated[float, Field(ge=0, le=10_000_000)]
+CouponCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
 PageType = Literal[
     "home",
@@ -95,6 +96,8 @@ class Purchase(_Event):
     order_id: Annotated[str, Field(min_length=1, max_length=64)]
     total: Money
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    coupon: CouponCode | None = None  # the code the checkout applied, if any
+    discount: Money | None = None  # what the coupon took off; `total` is after it
 
 
 class PointerSpeed(_Event):
@@ -116,6 +119,16 @@ class RageClick(_Event):
     type: Literal["rage_click"]
     clicks: Annotated[int, Field(ge=3, le=100)]
     target: Annotated[str, Field(max_length=200)] = ""
+
+
+class Engagement(_Event):
+    """What the shopper did with a playbook's offer in the widget: the lift of a playbook is
+    measured from these (shown, then accepted or dismissed; applied: the coupon went to the
+    store's checkout)."""
+
+    type: Literal["engagement"]
+    offer_id: HexId
+    action: Literal["shown", "accepted", "dismissed", "applied"]
 
 
 class Heartbeat(_Event):
@@ -164,7 +177,8 @@ TrackedEvent = Annotated[
     | TabHidden
     | RageClick
     | Heartbeat
-    | Presence,
+    | Presence
+    | Engagement,
     Field(discriminator="type"),
 ]
 
@@ -184,6 +198,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "rage_click",
     "heartbeat",
     "presence",
+    "engagement",
 )
 
 
@@ -208,3 +223,7 @@ class TrackResult(BaseModel):
     accepted: int
     duplicates: int
     visit: str
+    # playbook offers waiting for this visit (salon.playbooks.outbox), each handed over once
+    engage: list[dict[str, Any]] = Field(default_factory=list)
+    # a shorter heartbeat while a playbook watches the visit; None: the widget's own 30 s
+    beat_ms: int | None = None

@@ -79,7 +79,13 @@ def test_same_client_event_id_is_stored_once(server: LiveServer, site: SiteInfo)
     body = batch(site, events)
     assert post(server, body).json()["accepted"] == 4
     retry = post(server, body).json()
-    assert retry == {"accepted": 0, "duplicates": 4, "visit": retry["visit"]}
+    assert retry == {
+        "accepted": 0,
+        "duplicates": 4,
+        "visit": retry["visit"],
+        "engage": [],
+        "beat_ms": None,
+    }
     mixed = post(server, {**body, "events": [*events[:2], event("heartbeat")]}).json()
     assert (mixed["accepted"], mixed["duplicates"]) == (1, 2)
     assert len(stored_events(server, body["visit_id"])) == 5

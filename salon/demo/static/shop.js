@@ -21,16 +21,26 @@
  *               #checkout-address, #checkout-city, #checkout-postcode, #checkout-country,
  *               #fill-demo, #ship-standard, #ship-express, #ship-boutique, #gift-wrap,
  *               #pay-card, #pay-transfer, #pay-boutique, #checkout-next, #checkout-back,
- *               #place-order, #checkout-error, #summary-total, #checkout-empty
- *   confirmation #confirmation[data-order-id], #order-id, #order-recap, #order-total
+ *               #place-order, #checkout-error, #summary-total, #checkout-empty,
+ *               #coupon-code, #coupon-apply, #coupon-result[data-state=checking|applied|
+ *               refused|error], #summary-discount-row, #summary-discount
+ *   confirmation #confirmation[data-order-id], #order-id, #order-recap, #order-total,
+ *               #order-discount
  *   account     #demo-customer, #signin, #signout, #loyalty-tier, #orders, #wishlist-items
  *
  * Storage: localStorage "maison_cart" = [{product_id, variant_id, name, price, quantity,
  * colour, size}], localStorage "maison_wishlist" = [{product_id, name}], sessionStorage
- * "maison_last_order" = the order just placed (for the confirmation page).
+ * "maison_last_order" = the order just placed (for the confirmation page), sessionStorage
+ * "maison_coupon" = a code Salon's widget handed over before the checkout (applied there).
+ *
+ * Coupons: the checkout's "Coupon code" asks Salon (POST <widget origin>/api/coupons/check, the
+ * origin and site key from the widget's script tag) and shows the discount and the new total, or
+ * why the code was refused. Salon's widget fires `salon:coupon` when the shopper presses "Apply
+ * code" on an offer: the code is filled in and applied (or kept for the checkout).
  *
  * Salon events sent: variant_select, add_to_cart, remove_from_cart, wishlist_add, search,
- * checkout_step (1 details, 2 shipping, 3 payment, 4 review), purchase; then Salon.flush().
+ * checkout_step (1 details, 2 shipping, 3 payment, 4 review), purchase (with coupon and
+ * discount when a code was applied; total after the discount); then Salon.flush().
  */
 (function () {
   'use strict';
@@ -38,6 +48,15 @@
   const CART_KEY = 'maison_cart';
   const WISHLIST_KEY = 'maison_wishlist';
   const ORDER_KEY = 'maison_last_order';
+  const COUPON_KEY = 'maison_coupon';
+  const COUPON_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+  const COUPON_REASONS = {
+    unknown: 'We do not recognise this code.',
+    expired: 'This code has expired.',
+    used: 'This code has already been used.',
+    below_minimum: 'Your order does not reach the minimum for this code yet.',
+    not_yours: 'This code belongs to another client account.',
+  };
   const STEP_NAMES = ['details', 'shipping', 'payment', 'review'];
   const NEXT_LABELS = ['Continue to delivery', 'Continue to payment', 'Review your order', ''];
   const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -492,7 +511,66 @@
     });
   }
 
+  // --- coupons ------------------------------------------------------------------------------
+
+  /** Salon's origin and the site key, from the widget's own script tag. */
+  function salonTag() {
+    const tag = document.querySelector('script[data-site][src*="widget.js"]');
+    if (!tag || !tag.dataset.site) return null;
+    try {
+      return { origin: new URL(tag.src, window.location.href).origin, siteKey: tag.dataset.site };
+    } catch (err) {
+      return null;
+    }
+  }
+
+  /**
+   * Ask Salon whether `code` takes something off `cartTotal`. Resolves to the answer
+   * ({valid: true, code, discount, label, total_after} or {valid: false, reason, message}),
+   * or to null when the check itself failed (network, server, an answer we do not understand).
+   */
+  function checkCoupon(code, cartTotal) {
+    const salonSite = salonTag();
+    if (!salonSite || !window.fetch) return Promise.resolve(null);
+    const body = { site_key: salonSite.siteKey, code: code, cart_total: cartTotal };
+    const visitor = salon('visitorId');
+    if (typeof visitor === 'string' && /^[0-9a-f]{32}$/.test(visitor)) body.visitor_id = visitor;
+    return window.fetch(salonSite.origin + '/api/coupons/check', {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify(body),
+      credentials: 'omit',
+      mode: 'cors',
+      cache: 'no-store',
+    }).then(function (response) {
+      if (!response.ok) return null;
+      return response.json().then(function (answer) {
+        if (!answer || typeof answer !== 'object') return null;
+        if (answer.valid === true) {
+          const discount = Number(answer.discount);
+          if (!Number.isFinite(discount) || discount < 0) return null;
+          return {
+            valid: true,
+            code: COUPON_PATTERN.test(String(answer.code)) ? String(answer.code) : code,
+            discount: Math.round(discount * 100) / 100,
+            label: String(answer.label || '').slice(0, 80),
+          };
+        }
+        if (answer.valid === false) {
+          return {
+            valid: false,
+            reason: String(answer.reason || ''),
+            message: String(answer.message || '').slice(0, 300),
+          };
+        }
+        return null;
+      }, function () { return null; });
+    }, function () { return null; });
+  }
+
   // --- checkout ----------------------------------------------------------------------------
+
+  let checkoutTakesCoupons = false;   // this page's checkout applies codes from Salon itself
 
   function orderId() {
     const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -518,7 +596,13 @@
     const back = byId('checkout-back');
     const place = byId('place-order');
     const error = byId('checkout-error');
+    checkoutTakesCoupons = true;
+    const couponInput = byId('coupon-code');
+    const couponButton = byId('coupon-apply');
+    const couponResult = byId('coupon-result');
     let step = Math.max(1, Math.min(4, parseInt(root.dataset.step, 10) || 1));
+    let coupon = null;          // {code, label, discount} once Salon accepted a code
+    let couponCheck = 0;        // the latest check; an older answer arriving late is ignored
 
     function checked(name) {
       return form.querySelector('input[name="' + name + '"]:checked');
@@ -532,13 +616,22 @@
     function totals() {
       const subtotal = cartTotals(cart).subtotal;
       const shipping = shippingCost();
-      return { subtotal: subtotal, shipping: shipping, total: Math.round((subtotal + shipping) * 100) / 100 };
+      const discount = coupon ? Math.min(coupon.discount, subtotal) : 0;
+      return {
+        subtotal: subtotal,
+        discount: discount,
+        shipping: shipping,
+        total: Math.round((subtotal - discount + shipping) * 100) / 100,
+      };
     }
 
     function drawSummary() {
       const t = totals();
       summaryLines(byId('summary-lines'), cart);
       setText('summary-subtotal', eur(t.subtotal));
+      byId('summary-discount-row').hidden = !coupon;
+      setText('summary-discount-label', coupon ? 'Coupon ' + coupon.code : 'Coupon');
+      setText('summary-discount', coupon ? '−' + eur(t.discount) : '');
       setText('summary-shipping', t.shipping ? eur(t.shipping) : 'Complimentary');
       setText('summary-total', eur(t.total));
     }
@@ -565,6 +658,64 @@
       const payment = checked('payment');
       setText('review-payment', payment ? payment.dataset.label : '');
     }
+
+    function couponSays(state, text) {
+      couponResult.dataset.state = state;
+      couponResult.classList.toggle('is-refused', state === 'refused' || state === 'error');
+      couponResult.textContent = text;
+    }
+
+    function applyCoupon(raw) {
+      const code = String(raw || '').trim();
+      couponInput.value = code;
+      if (!code) {
+        coupon = null;
+        couponSays('refused', 'Please enter a coupon code.');
+        drawSummary();
+        return;
+      }
+      if (!COUPON_PATTERN.test(code)) {
+        couponSays('refused', 'A coupon code has only letters, digits and dashes.');
+        return;
+      }
+      const mine = ++couponCheck;
+      couponButton.disabled = true;
+      couponSays('checking', 'Checking the code…');
+      checkCoupon(code, cartTotals(cart).subtotal).then(function (answer) {
+        if (mine !== couponCheck) return;
+        couponButton.disabled = false;
+        if (!answer) {
+          couponSays('error', 'We could not check the code just now. Please try again in a moment.');
+          return;
+        }
+        if (!answer.valid) {
+          coupon = null;
+          drawSummary();
+          couponSays('refused', answer.message || COUPON_REASONS[answer.reason] || 'This code cannot be used.');
+          return;
+        }
+        coupon = { code: answer.code, label: answer.label, discount: answer.discount };
+        drawSummary();
+        const t = totals();
+        couponSays('applied', 'Code ' + coupon.code + ' applied' + (coupon.label ? ' (' + coupon.label + ')' : '') +
+          ': ' + eur(t.discount) + ' off. New total ' + eur(t.total) + '.');
+      });
+    }
+
+    couponButton.addEventListener('click', function () { applyCoupon(couponInput.value); });
+    couponInput.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        applyCoupon(couponInput.value);
+      }
+    });
+    // Salon's widget: the shopper pressed "Apply code" on an offer
+    window.addEventListener('salon:coupon', function (event) {
+      const detail = event.detail || {};
+      if (!COUPON_PATTERN.test(String(detail.code))) return;
+      event.preventDefault();
+      applyCoupon(detail.code);
+    });
 
     function valid(number) {
       const fields = sections[number - 1].querySelectorAll('input, select');
@@ -640,14 +791,35 @@
       place.disabled = true;
       const id = orderId();
       const t = totals();
-      save(session, ORDER_KEY, { order_id: id, lines: cart, shipping: t.shipping, total: t.total });
-      track('purchase', { order_id: id, total: t.total, currency: 'EUR' });
+      save(session, ORDER_KEY, {
+        order_id: id, lines: cart, shipping: t.shipping, total: t.total,
+        coupon: coupon ? coupon.code : null, discount: t.discount,
+      });
+      const purchase = { order_id: id, total: t.total, currency: 'EUR' };
+      if (coupon) {
+        purchase.coupon = coupon.code;
+        purchase.discount = t.discount;
+      }
+      track('purchase', purchase);
+      if (session) session.removeItem(COUPON_KEY);
       setCart([]);
       flushThenGo('/shop/order/' + id);
     });
 
     drawSummary();
     show(step);
+    const handedOver = load(session, COUPON_KEY);
+    if (typeof handedOver === 'string' && COUPON_PATTERN.test(handedOver)) applyCoupon(handedOver);
+  }
+
+  /** A code from Salon's widget on a page without the checkout: kept for the checkout. */
+  function keepCouponForCheckout() {
+    window.addEventListener('salon:coupon', function (event) {
+      const detail = event.detail || {};
+      if (checkoutTakesCoupons || !COUPON_PATTERN.test(String(detail.code))) return;
+      save(session, COUPON_KEY, String(detail.code));
+      event.preventDefault();
+    });
   }
 
   // --- confirmation and account ------------------------------------------------------------
@@ -663,6 +835,12 @@
     const shipping = Number(order.shipping) || 0;
     setText('order-shipping', shipping ? eur(shipping) : 'Complimentary');
     setText('order-total', eur(Number(order.total) || 0));
+    const discount = Number(order.discount) || 0;
+    if (discount > 0 && typeof order.coupon === 'string' && COUPON_PATTERN.test(order.coupon)) {
+      setText('order-discount-label', 'Coupon ' + order.coupon);
+      setText('order-discount', '−' + eur(discount));
+      byId('order-discount-row').hidden = false;
+    }
     byId('order-recap').hidden = false;
   }
 
@@ -696,6 +874,7 @@
     initCheckout();
     initConfirmation();
     initAccount();
+    keepCouponForCheckout();
     window.addEventListener('storage', function (event) {
       if (event.key === CART_KEY) updateCartCount();
     });

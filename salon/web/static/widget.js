@@ -15,11 +15,28 @@
  *   Salon.chat.open() / .close() / .state()  the shopper's chat (docs/chat-api.md): a "Want help?" launcher
  *                                          in a shadow root; data-chat="off" leaves the launcher out (the
  *                                          page opens the chat itself), while a chat in progress shows it.
+ *   Salon.offers()                         the playbook offers shown on this page (read-only copies)
+ *
+ * Playbook offers (docs/api.md): an /api/track answer may carry `engage` offers ({id, kind: invite |
+ * message, message, coupon: null | {code, label, kind, value, min_basket, expires_at}}). Each is shown
+ * once per tab (ids remembered in sessionStorage salon_offers_seen) as a card by the launcher, in its
+ * own shadow root (#salon-offers; hooks .salon-offer[data-offer-id][data-kind], .salon-offer-message,
+ * .salon-offer-label, .salon-offer-code, .salon-offer-terms, .salon-offer-apply, .salon-offer-chat,
+ * .salon-offer-dismiss, .salon-offer-close, .salon-offer-note). The widget reports `engagement` events:
+ * shown, accepted ("Chat with us" opens the chat), dismissed ("No thanks", close, Escape), applied.
+ * "Apply code" tells the store's checkout, which listens for it:
+ *   window.addEventListener('salon:coupon', (e) => { apply(e.detail.code); e.preventDefault(); });
+ *   e.detail = {code, label, kind, value, min_basket, expires_at}; preventDefault() = "applied", and the
+ *   card says so (otherwise it tells the shopper to use the code at checkout).
+ * An answer's `beat_ms` (a playbook watches this visit) makes the heartbeat come that many ms after the
+ * last answer instead of every 30 s, also while the shopper is idle (up to 30 min without input), until
+ * an answer comes without it.
  *
  * Delivery: events are batched (1 s / 20 events / 100 per request / < 60 KB), POSTed as text/plain
  * (no CORS preflight) to <widget origin>/api/track, kept in localStorage (salon_outbox) until the server
  * answers 2xx, retried with jittered exponential back-off on network errors, 5xx and 429 (Retry-After),
- * and sent with sendBeacon when the page is hidden or unloaded. The server deduplicates by event id.
+ * and sent with sendBeacon when the page is hidden or unloaded (to /api/track?beacon=1: nobody reads that
+ * answer, so the server keeps any offer for the next one). The server deduplicates by event id.
  * Privacy: no request but /api/track until the shopper opens the chat (or has one in progress), ids only
  * in request bodies, the chat token only in an Authorization header, sensitive query parameters redacted.
  */
@@ -101,12 +118,14 @@
     wishlist_add: { product_id: PID, name: NAME },
     search: { query: S(200, 1) },
     checkout_step: { step: N(1, 10, 1, 1), name: S(32, 1) },
-    purchase: { order_id: S(64, 1), total: N(0, 1e7, 1), currency: { k: 'c' } },
+    purchase: { order_id: S(64, 1), total: N(0, 1e7, 1), currency: { k: 'c' }, coupon: { k: 'r', re: /^[A-Za-z0-9-]{1,64}$/ }, discount: N(0, 1e7) },
     pointer_speed: { speed: N(0, 1e5, 1, 1) },
     idle: { seconds: N(0, 86400, 1, 1) },
     tab_hidden: { hidden: { k: 'b', req: 1 } },
     rage_click: { clicks: N(3, 100, 1, 1), target: S(200) },
     heartbeat: {},
+    // what the shopper did with a playbook offer (sent by the offer card below)
+    engagement: { offer_id: { k: 'r', re: HEX32, req: 1 }, action: { k: 'e', list: ['shown', 'accepted', 'dismissed', 'applied'], req: 1 } },
     // a store app says the shopper is near or in a store: Salon.track('presence', {state, location_id})
     presence: { state: { k: 'e', list: ['near', 'in_store', 'left'], req: 1 }, location_id: S(64), latitude: N(-90, 90), longitude: N(-180, 180) },
   };
@@ -128,6 +147,7 @@
       case 'b': return typeof v === 'boolean' ? v : f.def;
       case 'e': return f.list.indexOf(v) >= 0 ? v : f.def;
       case 'c': return typeof v === 'string' && /^[a-z]{3}$/i.test(v) ? v.toUpperCase() : undefined;
+      case 'r': return typeof v === 'string' && f.re.test(v) ? v : f.def;
     }
     return undefined;
   }
@@ -198,7 +218,7 @@
   // Internal pub/sub for modules added to this file later (the chat UI). Nothing here touches the DOM.
   //   'event' (each queued event), 'sent' (server answer), 'identify' (customer id), 'consent' (boolean)
   const hooks = {};
-  const on = (name, fn) => { (hooks[name] = hooks[name] || []).push(fn); };   // eslint-disable-line no-unused-vars
+  const on = (name, fn) => { (hooks[name] = hooks[name] || []).push(fn); };
   function emit(name, data) {
     (hooks[name] || []).forEach((fn) => { try { fn(data); } catch (e) { warn('hook "' + name + '" failed: ' + e); } });
   }
@@ -433,7 +453,7 @@
     let b;
     while ((b = nextBatch())) {
       let ok = false;
-      try { ok = nav.sendBeacon(endpoint, new Blob([b.json], { type: 'text/plain' })); } catch (e) { /* refused */ }
+      try { ok = nav.sendBeacon(endpoint + '?beacon=1', new Blob([b.json], { type: 'text/plain' })); } catch (e) { /* refused */ }
       if (!ok) break;
       settle(b.list, b.ident);
     }
@@ -514,6 +534,7 @@
   // and unacknowledged messages are re-sent after a reconnect (the server dedupes by client_id).
   // Before tracking consent a chat still works, with visitor and visit ids made for that chat only.
   Salon.chat = chatUI();
+  Salon.offers = offersUI();
 
   function chatUI() {
     const K_CHAT = 'salon_chat', TITLE = 'Chat with us', ID = /^[\w-]{1,64}$/;
@@ -1227,6 +1248,170 @@ h3{margin:0 0 4px;font-size:15px;font-weight:600}
     };
   }
 
+  // ------------------------------------------------------------------ playbook offers (see the header)
+  // A card per offer by the launcher, in its own open shadow root; every string from the answer is
+  // text (textContent), since a store writes the messages and a playbook fills them in.
+  function offersUI() {
+    const K_SEEN = 'salon_offers_seen', KINDS = ['invite', 'message'];
+    const shown = [], mine = new Set();
+    let host = null, stack = null;
+    const CSS = `
+:host{all:initial!important}
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+.stack{position:fixed;right:20px;bottom:86px;z-index:2147483001;display:flex;flex-direction:column;gap:10px;width:330px;max-width:calc(100vw - 24px);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f1d1b}
+.salon-offer{position:relative;padding:16px 18px;border:1px solid #ece5d9;border-radius:16px;background:#fff;box-shadow:0 18px 48px #0003,0 3px 10px #0001;animation:up .2s ease-out}
+@keyframes up{from{opacity:0;transform:translateY(10px)}}
+@media (prefers-reduced-motion:reduce){*{animation:none!important}}
+button{font:inherit;margin:0;cursor:pointer}
+:focus-visible{outline:2px solid #b08d57;outline-offset:2px}
+.salon-offer-message{margin:0 26px 0 0;white-space:pre-wrap;overflow-wrap:anywhere}
+.cp{margin-top:12px;padding:12px;border:1px dashed #b08d57;border-radius:12px;background:#fbf8f3}
+.salon-offer-label{display:block;font-size:16px;font-weight:700}
+.salon-offer-code{display:inline-block;margin:6px 0 2px;padding:4px 10px;border-radius:8px;background:#fff;border:1px solid #ddd5c8;font:600 15px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.06em;user-select:all;overflow-wrap:anywhere}
+.salon-offer-terms,.salon-offer-note{margin:4px 0 0;color:#5c5448;font-size:12.5px}
+.salon-offer-note:empty{display:none}
+.acts{display:flex;gap:8px;margin-top:12px}
+.pri,.sec{flex:1;padding:9px 12px;border-radius:10px;font-weight:600}
+.pri{border:0;background:var(--salon-accent,#1f1d1b);color:var(--salon-accent-text,#fff)}
+.sec{border:1px solid #ddd5c8;background:#fff;color:#1f1d1b}
+.salon-offer-apply{width:100%;margin-top:8px}
+.salon-offer-close{position:absolute;top:8px;right:8px;width:30px;height:30px;border:0;border-radius:50%;background:none;color:#5c5448;font-size:20px;line-height:1}
+.salon-offer-close:hover{background:#f3efe8}
+`;
+    function el(name, attrs, kids) {
+      const e = d.createElement(name);
+      for (const k in attrs) if (attrs[k] != null) { if (k === 'text') e.textContent = attrs[k]; else e.setAttribute(k, attrs[k]); }
+      (kids || []).forEach((c) => c && e.append(c));
+      return e;
+    }
+    function seen() {
+      try { const a = JSON.parse(w.sessionStorage.getItem(K_SEEN) || '[]'); return Array.isArray(a) ? a : []; } catch (e) { return []; }
+    }
+    function remember(id) {
+      mine.add(id);
+      try { w.sessionStorage.setItem(K_SEEN, JSON.stringify(seen().concat(id).slice(-100))); } catch (e) { /* blocked: this page still knows */ }
+    }
+    const text = (v, max) => (typeof v === 'string' ? cut(v, max) : typeof v === 'number' && isFinite(v) ? String(v) : '');
+    const num = (v) => (typeof v === 'number' && isFinite(v) ? v : typeof v === 'string' && v.trim() && isFinite(+v) ? +v : null);
+    // The offer as we keep it: known fields only, strings cut, a coupon without a code is no coupon.
+    function tidy(o) {
+      if (!o || typeof o !== 'object' || !HEX32.test(o.id) || KINDS.indexOf(o.kind) < 0) return null;
+      const c = o.coupon && typeof o.coupon === 'object' ? o.coupon : null;
+      const code = c ? text(c.code, 64).trim() : '';
+      const coupon = code ? { code, label: text(c.label, 80), kind: text(c.kind, 32), value: num(c.value),
+        min_basket: num(c.min_basket), expires_at: typeof c.expires_at === 'string' ? cut(c.expires_at, 40) : num(c.expires_at),
+        currency: /^[A-Z]{3}$/.test(c.currency || '') ? c.currency : null } : null;
+      return { id: o.id, kind: o.kind, message: text(o.message, 1000), coupon };
+    }
+    function copy(o) {                                 // a frozen deep copy: the page cannot change ours
+      const x = JSON.parse(JSON.stringify(o));
+      if (x.coupon) { delete x.coupon.currency; Object.freeze(x.coupon); }
+      return Object.freeze(x);
+    }
+    function amount(v, cur) {
+      const f = v % 1 ? 2 : 0;
+      try {
+        return new Intl.NumberFormat(nav.language || undefined, cur ? { style: 'currency', currency: cur, minimumFractionDigits: f, maximumFractionDigits: f }
+          : { minimumFractionDigits: f, maximumFractionDigits: f }).format(v);
+      } catch (e) { return String(v); }
+    }
+    function expiry(at) {                              // [words, expired]
+      if (at == null) return ['', false];
+      const t = typeof at === 'number' ? (at < 1e12 ? at * 1000 : at) : Date.parse(at);
+      if (!isFinite(t)) return ['', false];
+      const left = t - Date.now();
+      if (left <= 0) return ['This code has expired', true];
+      if (left < 36e5) { const m = Math.max(1, Math.round(left / 6e4)); return ['Valid for ' + m + (m > 1 ? ' more minutes' : ' more minute'), false]; }
+      try {
+        return ['Valid until ' + new Date(t).toLocaleString(nav.language || undefined, { day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit' }), false];
+      } catch (e) { return ['Valid until ' + new Date(t).toLocaleString(), false]; }
+    }
+    function engaged(o, action) {
+      if (o.done[action]) return;
+      o.done[action] = 1;
+      track('engagement', { offer_id: o.id, action });
+      if (action !== 'shown') flush();
+    }
+    function ensureStack() {
+      if (stack) return true;
+      if (!d.body) return false;
+      host = el('div', { id: 'salon-offers' });
+      const root = host.attachShadow({ mode: 'open' });
+      try { const sh = new CSSStyleSheet(); sh.replaceSync(CSS); root.adoptedStyleSheets = [sh]; } catch (e) { root.append(el('style', { text: CSS })); }
+      stack = el('div', { class: 'stack', 'aria-live': 'polite' });
+      root.append(stack);
+      d.body.append(host);
+      return true;
+    }
+    function close(o, action) {
+      if (!o.card) return;
+      const inside = o.card.contains(host.shadowRoot.activeElement);
+      o.card.remove();
+      o.card = null;
+      engaged(o, action);
+      if (inside && d.activeElement === host) host.blur();
+    }
+    function render(o) {
+      const c = o.coupon, idm = 'salon-offer-' + o.id;
+      const card = el('section', { class: 'salon-offer', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': idm, 'data-offer-id': o.id, 'data-kind': o.kind });
+      card.append(el('p', { class: 'salon-offer-message', id: idm, text: o.message || (c ? 'A code for you' : 'Can we help?') }));
+      if (o.kind === 'message') {
+        const x = el('button', { type: 'button', class: 'salon-offer-close', 'aria-label': 'Close', text: '×' });
+        x.addEventListener('click', () => close(o, 'dismissed'));
+        card.append(x);
+      }
+      if (c) {
+        const [until, expired] = expiry(c.expires_at);
+        const terms = [c.min_basket ? 'On orders of ' + amount(c.min_basket, c.currency) + ' or more' : '', until].filter(Boolean).join(' · ');
+        const note = el('p', { class: 'salon-offer-note', role: 'status' });
+        const apply = !expired && el('button', { type: 'button', class: 'pri salon-offer-apply', text: 'Apply code' });
+        card.append(el('div', { class: 'cp' }, [
+          c.label && el('b', { class: 'salon-offer-label', text: c.label }),
+          el('code', { class: 'salon-offer-code', 'aria-label': 'Coupon code ' + c.code, text: c.code }),
+          terms && el('p', { class: 'salon-offer-terms', text: terms }), apply, note]));
+        if (apply) {
+          apply.addEventListener('click', () => {
+            const detail = { code: c.code, label: c.label, kind: c.kind, value: c.value, min_basket: c.min_basket, expires_at: c.expires_at };
+            let taken = false;
+            try { taken = !w.dispatchEvent(new CustomEvent('salon:coupon', { detail: Object.freeze(detail), cancelable: true })); } catch (e) { /* old browser */ }
+            note.textContent = taken ? 'We have added the code to your checkout.' : 'Enter this code at checkout.';
+            engaged(o, 'applied');
+          });
+        }
+      }
+      if (o.kind === 'invite') {
+        const chat = el('button', { type: 'button', class: 'pri salon-offer-chat', text: 'Chat with us' });
+        const no = el('button', { type: 'button', class: 'sec salon-offer-dismiss', text: 'No thanks' });
+        chat.addEventListener('click', () => { close(o, 'accepted'); Salon.chat.open(); });
+        no.addEventListener('click', () => close(o, 'dismissed'));
+        card.append(el('div', { class: 'acts' }, [chat, no]));
+      }
+      card.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.stopPropagation(); close(o, 'dismissed'); } });
+      o.card = card;
+      stack.append(card);
+    }
+    function show(raw) {
+      const o = tidy(raw);
+      if (!o || mine.has(o.id) || seen().indexOf(o.id) >= 0) return;
+      if (!ensureStack()) { d.addEventListener('DOMContentLoaded', () => show(raw)); return; }
+      remember(o.id);
+      o.done = {};
+      shown.push(o);
+      render(o);
+      engaged(o, 'shown');
+    }
+    on('sent', (j) => { if (j && Array.isArray(j.engage)) j.engage.slice(0, 10).forEach(show); });
+    on('consent', (yes) => { if (!yes) shown.forEach((o) => { if (o.card) { o.card.remove(); o.card = null; } }); });
+    // Escape with the focus on the page itself (not in a field of the store's) closes the newest card.
+    d.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || !(d.activeElement === d.body || d.activeElement === host)) return;
+      const o = shown.slice().reverse().find((x) => x.card);
+      if (o) close(o, 'dismissed');
+    });
+    return () => shown.map((o) => copy({ id: o.id, kind: o.kind, message: o.message, coupon: o.coupon }));
+  }
+
   // ------------------------------------------------------------------ automatic events
   if (off) return;
   if (granted) boot();
@@ -1247,6 +1432,30 @@ h3{margin:0 0 4px;font-size:15px;font-weight:600}
     // Heartbeats stop after 30 min without input, so an abandoned open tab lets its visit end.
     if (now - lastBeat >= BEAT_MS && quiet < VISIT_MS) { lastBeat = now; track('heartbeat'); }
   }, 5000);
+
+  // Fast heartbeat: while answers carry beat_ms (a playbook watches this visit), the next heartbeat
+  // goes beat_ms after the last answer, idle or not, so an offer arrives seconds after its moment.
+  // It is sent at once (no batching delay) but never during a back-off: a failed send brings no
+  // answer, so no next fast beat either; the 30 s heartbeat and send()'s retries carry on as before.
+  let fastBeat = 0, fastTimer = 0;
+  function fastLater() {
+    clearTimeout(fastTimer);
+    fastTimer = fastBeat && granted && !off && d.visibilityState !== 'hidden' ? setTimeout(fastTick, fastBeat) : 0;
+  }
+  function fastTick() {
+    fastTimer = 0;
+    if (!fastBeat || !granted || off || d.visibilityState === 'hidden') return;
+    if (Date.now() - lastInput >= VISIT_MS) return;   // an abandoned tab lets its visit end
+    lastBeat = Date.now();
+    track('heartbeat');
+    flush();
+  }
+  on('sent', (j) => {
+    const ms = j && typeof j.beat_ms === 'number' && isFinite(j.beat_ms) ? Math.min(Math.max(j.beat_ms, 1000), 6e5) : 0;
+    fastBeat = ms;
+    fastLater();
+  });
+  on('consent', (yes) => { if (!yes) { fastBeat = 0; fastLater(); } });
 
   // pointer_speed: px/s while moving (pauses > 250 ms excluded), one sample per window of 5 s that
   // starts with the first movement after the previous sample
@@ -1305,6 +1514,7 @@ h3{margin:0 0 4px;font-size:15px;font-weight:600}
     track('tab_hidden', { hidden });
     if (hidden) beacon();
     else { activity(); lastBeat = Date.now(); }
+    fastLater();                                       // paused while hidden, again when back
   });
   w.addEventListener('pagehide', beacon);
   w.addEventListener('pageshow', (e) => { if (e.persisted) pageEvents().forEach(([t, f]) => track(t, f)); });   // back/forward cache
