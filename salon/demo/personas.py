@@ -10,7 +10,7 @@ import enum
 import random
 import secrets
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote_plus
 
 from salon.demo.store_data import CATEGORIES, Category, Product
@@ -37,6 +37,8 @@ REFERRERS = ("https://www.google.com/", "https://www.instagram.com/", "https://n
 INFO_PAGES = (("shipping", "Shipping & delivery"), ("returns", "Returns"), ("about", "Our atelier"))
 THINK_MIN, THINK_MAX = 2.0, 20.0
 IDLE_AFTER = 60
+P_TAKE_CODE = 0.6  # shoppers who use a personal code a playbook offers them
+OFFER_PULL = 0.3  # of the doubt about paying that a code removes
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,8 @@ class Channel(Protocol):
 
     async def pause(self, seconds: float) -> None: ...
 
+    def offers(self) -> list[dict[str, Any]]: ...
+
 
 @dataclass
 class CartLine:
@@ -241,6 +245,7 @@ class ShopperScript:
     last_query: str = ""
     browsing: str | None = None  # the category whose listing the shopper came from
     actions_left: int = 0
+    coupon: dict[str, Any] | None = None  # a playbook's code the shopper chose to use
 
     async def run(self) -> None:
         self.actions_left = self.rng.randint(*self.persona.actions)
@@ -351,19 +356,40 @@ class ShopperScript:
             if p.p_rage and number >= 3 and self.rng.random() < p.p_rage:
                 self._rage()
             await self._between_actions()
-            if self.rng.random() < p.p_abandon_step:
+            self._answer_offers()
+            swayed = 0.5 if self.coupon else 1.0  # a code in hand: half as likely to give up
+            if self.rng.random() < p.p_abandon_step * swayed:
                 return Stage.LEAVE
-        if self.rng.random() >= p.p_purchase:
+        p_purchase = p.p_purchase + (1 - p.p_purchase) * (OFFER_PULL if self.coupon else 0.0)
+        if self.rng.random() >= p_purchase:
             return Stage.LEAVE
         total = round(sum(line.product.price * line.quantity for line in self.cart.values()), 2)
         order_id = f"MA-{secrets.token_hex(5).upper()}"
-        self.channel.emit("purchase", order_id=order_id, total=total, currency="EUR")
+        paid: dict[str, object] = {}
+        code = self.coupon
+        if code and total >= float(code.get("min_basket") or 0):
+            off = code["value"] * total / 100 if code["kind"] == "percent" else code["value"]
+            discount = round(min(total, float(off)), 2)
+            paid = {"coupon": code["code"], "discount": discount}
+            total = round(total - discount, 2)
+        self.channel.emit("purchase", order_id=order_id, total=total, currency="EUR", **paid)
         self.channel.page_view(
             f"/shop/order/{order_id}", f"Thank you | {STORE_NAME}", "confirmation", None
         )
         self.cart.clear()
         await self._think()
         return Stage.LEAVE
+
+    def _answer_offers(self) -> None:
+        """What a shopper does with a playbook's card: look, then take the code or wave it off."""
+        for offer in self.channel.offers():
+            self.channel.emit("engagement", offer_id=offer["id"], action="shown")
+            coupon = offer.get("coupon")
+            if coupon and self.rng.random() < P_TAKE_CODE:
+                self.coupon = coupon
+                self.channel.emit("engagement", offer_id=offer["id"], action="applied")
+            else:
+                self.channel.emit("engagement", offer_id=offer["id"], action="dismissed")
 
     # ---- actions --------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -18,6 +19,9 @@ from salon.demo import store_data
 from salon.demo.enterprise_data import build_rows
 from salon.identity.models import Associate, Site
 from salon.identity.service import SiteDirectory, SiteInfo, create_associate, create_site
+from salon.playbooks.models import Playbook
+from salon.playbooks.schemas import PlaybookIn
+from salon.playbooks.service import create_playbook
 from salon.web.app import DEMO_SITE_KEY
 
 
@@ -60,6 +64,7 @@ async def seed_demo(db: Database, origins: list[str]) -> SiteInfo:
             )
     await load_demo_rows(db, site.id, as_utc(created_at or utcnow()))
     await seed_chat(db, site.id)
+    await seed_playbooks(db, site.id)
     return site
 
 
@@ -114,3 +119,66 @@ async def seed_chat(db: Database, site_id: str) -> None:
                     languages=["en", "fr"],
                 )
             )
+
+
+DEMO_PLAYBOOKS: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Save the stalled cart",
+        "description": "A big cart stalls on checkout: an associate looks, the shopper is "
+        "invited to chat with a personal code.",
+        "enabled": True,
+        "trigger": {
+            "all": [
+                {"signal": "checkout_idle_seconds", "op": "gte", "value": 12},
+                {"signal": "cart_value", "op": "gte", "value": 300},
+            ]
+        },
+        "actions": [
+            {"type": "alert", "message": "Stalled on checkout with a big cart"},
+            {"type": "invite", "message": "Anything we can help with before you order?"},
+            {"type": "coupon", "kind": "percent", "min": 5, "max": 12, "min_basket": 200},
+        ],
+        "holdout_percent": 20,
+    },
+    {
+        "name": "Win back the unhappy",
+        "description": "A customer's mood turns negative on a call, an e-mail or a chat.",
+        "enabled": True,
+        "trigger": {"signal": "mood_turned_negative", "op": "is", "value": True},
+        "actions": [
+            {"type": "alert", "message": "Unhappy: reach out", "to": "customer_associate"},
+            {"type": "follow_up", "title": "Call back and put it right", "due_hours": 24},
+            {"type": "invite", "message": "We are sorry. Can we help put things right?"},
+        ],
+        "holdout_percent": 10,
+    },
+    {
+        "name": "Welcome back our VIPs",
+        "description": "A gold or platinum customer is browsing: greet them.",
+        "enabled": True,
+        "trigger": {"signal": "returning_vip", "op": "is", "value": True},
+        "actions": [
+            {"type": "alert", "message": "A VIP is browsing"},
+            {"type": "tag", "tag": "vip-visit"},
+        ],
+        "holdout_percent": 10,
+    },
+)
+DEMO_COUPON_BUDGET = 1500
+
+
+async def seed_playbooks(db: Database, site_id: str) -> None:
+    """The demo's playbooks, once (a supervisor's later edits are kept), and a coupon budget."""
+    async with db.writer() as session:
+        known = set(
+            (await session.scalars(select(Playbook.name).where(Playbook.site_id == site_id))).all()
+        )
+        for definition in DEMO_PLAYBOOKS:
+            if definition["name"] not in known:
+                await create_playbook(session, site_id, PlaybookIn.model_validate(definition), None)
+        site = await session.get(Site, site_id)
+        if site is not None and "playbooks" not in (site.settings or {}):
+            site.settings = {
+                **(site.settings or {}),
+                "playbooks": {"coupon_daily_budget": DEMO_COUPON_BUDGET},
+            }

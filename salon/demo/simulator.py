@@ -100,8 +100,18 @@ class _Tracker:
         self._resume_at = 0.0  # loop time before which nobody posts (after a 429)
         self._rejections: dict[str, int] = {}
 
-    async def send(self, body: dict[str, Any], user_agent: str, *, final: bool) -> bool:
-        """Post one batch; when the run stops mid-retry it gets one last try, like a beacon."""
+    async def send(
+        self,
+        body: dict[str, Any],
+        user_agent: str,
+        *,
+        final: bool,
+        inbox: list[dict[str, Any]] | None = None,
+    ) -> bool:
+        """Post one batch; when the run stops mid-retry it gets one last try, like a beacon.
+
+        Offers a playbook sent this visit (the answer's `engage`) land in `inbox`, as the widget
+        would show them."""
         events: list[dict[str, Any]] = body["events"]
         loop = asyncio.get_running_loop()
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -121,6 +131,9 @@ class _Tracker:
                     self._stats.batches_sent += 1
                     self._stats.events_sent += len(events)
                     self._stats.purchases += sum(e["type"] == "purchase" for e in events)
+                    if inbox is not None:
+                        with contextlib.suppress(ValueError, AttributeError):
+                            inbox.extend(response.json().get("engage") or [])
                     return True
                 if status == 429:
                     self._stats.rate_limited += 1
@@ -179,6 +192,11 @@ class _Visit:
         self.visible = True
         self.on_page = False
         self.last_url: str | None = None
+        self.received: list[dict[str, Any]] = []  # playbook offers the widget would show
+
+    def offers(self) -> list[dict[str, Any]]:
+        found, self.received = self.received, []
+        return found
 
     def page_view(self, path: str, title: str, page_type: str, referrer: str | None) -> None:
         url = self._sim.base_url + path
@@ -246,7 +264,7 @@ class _Visit:
             }
             if self.identity:
                 body["identity"] = self.identity
-            await self._sim.tracker.send(body, self.user_agent, final=final)
+            await self._sim.tracker.send(body, self.user_agent, final=final, inbox=self.received)
 
 
 class Simulator:

@@ -69,6 +69,7 @@ SITE_REFRESH_SECONDS = 30.0
 
 OFFER_DEFAULT_MESSAGE = "A little something for you, if it helps you decide."
 TOPIC_FIRED = "playbooks.fired"
+YIELD_EVERY = 200  # visits tested between two turns of the event loop
 
 
 @dataclass
@@ -318,7 +319,9 @@ class PlaybookEngine:
                 continue
             open_now = self._open(cache, now)
             vip = self.floor.rules.high_value_customer
-            for state in list(self.floor.state.visits(site_id)):
+            for index, state in enumerate(list(self.floor.state.visits(site_id))):
+                if index and index % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let ingest and the feed in between
                 pending = [p for p in cache.playbooks if (p.id, state.visit_id) not in self._fired]
                 if not pending:
                     continue

@@ -8,7 +8,12 @@ from typing import Any
 
 import httpx
 
+from salon.chat.models import Conversation
+from salon.core.ids import new_id
+from salon.customers.service import ensure_customer
+from salon.db.engine import Database
 from salon.identity.signing import sign_customer_id
+from salon.tracking.models import Visitor
 from tests.chat.support import ORIGIN, Associate
 from tests.playbooks.support import Browser, create, pb_url
 from tests.support import LiveServer, batch, event, wait_for
@@ -29,6 +34,27 @@ WIN_BACK: dict[str, Any] = {
 }
 
 
+async def past_chat(db: Database, site_id: str, customer: str, associate_id: str) -> None:
+    async with db.writer() as session:
+        customer_id = await ensure_customer(session, site_id, customer)
+        visitor = Visitor(id=new_id(), site_id=site_id, visitor_key=new_id())
+        session.add(visitor)
+        await session.flush()
+        session.add(
+            Conversation(
+                id=new_id(),
+                site_id=site_id,
+                visitor_id=visitor.id,
+                customer_id=customer_id,
+                reference=new_id()[:8].upper(),
+                status="closed",
+                associate_id=associate_id,
+                token_hash=new_id(),
+                created_at=datetime.now(UTC) - timedelta(days=30),
+            )
+        )
+
+
 def complaint(customer: str, ref: str) -> dict[str, Any]:
     return {
         "external_id": ref,
@@ -47,18 +73,25 @@ def test_an_angry_call_queues_a_follow_up_and_invites_the_shopper_on_the_site(
     playbook = create(boss, site, **WIN_BACK)
     interactions = f"/api/sites/{site.id}/interactions"
 
-    # away from the site: a task for the team, the invitation noted as not sent
+    # C-1 chatted with Amara last month: the follow-up is hers
+    amara = Associate.create(server, site)
+    server.run(lambda db: past_chat(db, site.id, "C-1", amara.id))
+
+    # away from the site: a task for her, the invitation noted as not sent
     assert boss.post(interactions, complaint("C-1", "CALL-1")).json()["mood_shifts"] == 1
     tasks = wait_for(
-        lambda: boss.client.get(f"/api/sites/{site.id}/tasks").json()["tasks"], timeout=10
+        lambda: amara.client.get(f"/api/sites/{site.id}/tasks?mine=true").json()["tasks"],
+        timeout=10,
     )
     assert tasks[0]["title"] == "Call back and apologise"
+    assert tasks[0]["associate_id"] == amara.id
     assert "channel: phone" in tasks[0]["note"]
     firing = boss.client.get(pb_url(site, f"/{playbook['id']}/firings")).json()["firings"][0]
     assert firing["visit_id"] is None and firing["customer_id"]
     assert {"type": "invite", "note": "skipped: the customer is not on the site"} in firing[
         "actions"
     ]
+    assert {"type": "alert", "associate_id": amara.id} in firing["actions"]
     done = boss.post(f"/api/sites/{site.id}/tasks/{tasks[0]['id']}/done", {})
     assert done.status_code == 200 and done.json()["task"]["status"] == "done"
     assert boss.client.get(f"/api/sites/{site.id}/tasks").json()["tasks"] == []
