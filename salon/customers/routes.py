@@ -7,7 +7,6 @@ same secret that signs customer ids for the widget.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from salon.customers.timeline import (
 )
 from salon.floor.live import TOPIC_MOOD_SHIFT
 from salon.identity.service import Actor, access_site
+from salon.identity.signing import hmac_sha256_hex
 from salon.tracking.models import Visitor
 from salon.web.services import Services, current_actor, services
 
@@ -135,7 +135,7 @@ async def interactions_webhook(request: Request) -> dict[str, Any]:
 
 def sign_body(site_secret: str, raw: bytes) -> str:
     """The X-Salon-Signature header value a store's system sends with `raw`."""
-    return SIGNATURE_PREFIX + hmac.new(site_secret.encode(), raw, hashlib.sha256).hexdigest()
+    return SIGNATURE_PREFIX + hmac_sha256_hex(site_secret, raw)
 
 
 def verify_body_signature(site_secret: str, raw: bytes, header: str) -> bool:

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 import time
 from dataclasses import dataclass, field
@@ -43,6 +41,7 @@ from salon.db.upsert import insert_ignore
 from salon.floor.live import TOPIC_ABANDONMENT_MOMENT, TOPIC_MOOD_SHIFT, LiveFloor
 from salon.floor.state import VisitState
 from salon.identity.service import SiteDirectory, SiteInfo
+from salon.identity.signing import hmac_sha256
 from salon.playbooks import conditions
 from salon.playbooks import coupons as coupon_rules
 from salon.playbooks.models import CapClaim, Firing, FollowUpTask, Playbook
@@ -96,7 +95,7 @@ class _SiteCache:
 
 def holdout_draw(salt: str, who: str) -> float:
     """A uniform draw in [0, 1) that is random across playbooks and the same for a shopper."""
-    digest = hmac.new(salt.encode(), who.encode(), hashlib.sha256).digest()
+    digest = hmac_sha256(salt, who)
     return int.from_bytes(digest[:8], "big") / 2**64
 
 

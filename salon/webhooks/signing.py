@@ -10,8 +10,7 @@ from __future__ import annotations
 import hmac
 import time
 
-from salon.identity.signing import SIGNATURE_HEX_LENGTH
-from salon.identity.signing import sign_customer_id as hmac_sha256_hex
+from salon.identity.signing import SIGNATURE_HEX_LENGTH, hmac_sha256_hex
 
 SCHEME = "v1"
 DEFAULT_TOLERANCE_SECONDS = 300
