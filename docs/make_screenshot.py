@@ -1,6 +1,6 @@
 """Take the README's screenshot of the live floor from a running demo (`make demo` first).
 
-.venv/bin/python docs/make_screenshot.py [--url http://127.0.0.1:8000] [--wait 45]
+.venv/bin/python docs/make_screenshot.py [--url http://127.0.0.1:8000] [--wait 45] [--playbooks]
 """
 
 from __future__ import annotations
@@ -8,6 +8,9 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from salon.demo.seed import DEMO_ACCOUNTS
 from tests.web.browser import chromium, login_console
@@ -23,12 +26,17 @@ def main() -> None:
     parser.add_argument("--open-story", action="store_true", help="open the top visitor's story")
     parser.add_argument("--chat", action="store_true", help="also a chat, shopper and associate")
     parser.add_argument("--tools", action="store_true", help="also the Tools panel and its cards")
+    parser.add_argument(
+        "--playbooks", action="store_true", help="also the Playbooks page (docs/playbooks.png)"
+    )
     args = parser.parse_args()
     account = DEMO_ACCOUNTS[0]
     if args.chat:
         chat_screenshot(args.url)
     if args.tools:
         tools_screenshot(args.url)
+    if args.playbooks:
+        playbooks_screenshot(args.url, args.wait)
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         login_console(page, args.url, account.email, account.password)
@@ -112,6 +120,49 @@ def tools_screenshot(url: str) -> None:
         console.wait_for_selector(".tp-preview .tcard", timeout=10_000)
         console.screenshot(path=str(out))
         shopper.screenshot(path=str(out.with_name("tools-shopper.png")))
+    print(f"wrote {out}")
+
+
+STALLED_CART: dict[str, Any] = {
+    "name": "Save the stalled cart",
+    "description": "A big basket left waiting at checkout: alert the floor, offer help and a code",
+    "enabled": True,
+    "trigger": {
+        "all": [
+            {"signal": "checkout_idle_seconds", "op": "gte", "value": 20},
+            {"signal": "cart_value", "op": "gte", "value": 300},
+        ]
+    },
+    "actions": [
+        {"type": "alert", "message": "Stalled cart: say hello", "to": "floor"},
+        {"type": "invite", "message": "Can we help you finish your order?"},
+        {"type": "coupon", "kind": "percent", "min": 10, "max": 15},
+    ],
+    "holdout_percent": 20,
+}
+
+
+def playbooks_screenshot(url: str, wait: float) -> None:
+    """Sofia's Playbooks page: the stalled-cart playbook (created if missing) and its lift."""
+    account = next(a for a in DEMO_ACCOUNTS if a.role == "supervisor")
+    out = OUT.with_name("playbooks.png")
+    with httpx.Client(base_url=url, timeout=10) as api:
+        login = api.post(
+            "/api/auth/login", json={"email": account.email, "password": account.password}
+        )
+        login.raise_for_status()
+        api.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+        site_id = api.get("/api/auth/me").json()["sites"][0]["id"]
+        found = api.get(f"/api/sites/{site_id}/playbooks").json()["playbooks"]
+        if not any(p["name"] == STALLED_CART["name"] for p in found):
+            api.post(f"/api/sites/{site_id}/playbooks", json=STALLED_CART).raise_for_status()
+    time.sleep(wait)  # let the simulated shoppers stall, get treated or held out, and buy
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        login_console(page, url, account.email, account.password)
+        page.locator("#nav-playbooks").click()
+        page.wait_for_selector("#playbooks .pb-item .pb-lift", timeout=10_000)
+        page.screenshot(path=str(out))
     print(f"wrote {out}")
 
 

@@ -3,8 +3,8 @@
 // GET /api/auth/me → 401: the login form; otherwise the live floor of the first site (or the one
 // picked), the associate's name and a logout button. No globals: state lives in this module.
 //
-// Three views from the top bar (body[data-section]): the floor (home), chats (the full chat
-// workspace) and sales (attribution). The chat workspace is one piece of DOM: a dock on the right
+// Four views from the top bar (body[data-section]): the floor (home), chats (the full chat
+// workspace), sales (attribution) and playbooks. The chat workspace is one piece of DOM: a dock on the right
 // beside the floor or the sales view, or the whole workspace in the chats view, so the associate
 // can watch the floor and chat at the same time.
 
@@ -12,6 +12,7 @@ import { createFloor } from './floor.js';
 import { createStory } from './story.js';
 import { createChat } from './chat.js';
 import { createAttribution } from './attribution.js';
+import { createPlaybooks } from './playbooks.js';
 import { createApi } from './chat-api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -25,11 +26,12 @@ const app = {
   story: null,
   chat: null,
   attribution: null,
+  playbooks: null,
   section: 'floor',
   checkingAuth: false,
 };
 
-const SECTIONS = ['floor', 'chats', 'sales'];
+const SECTIONS = ['floor', 'chats', 'sales', 'playbooks'];
 
 function setSection(section) {
   const next = SECTIONS.includes(section) ? section : 'floor';
@@ -40,6 +42,9 @@ function setSection(section) {
   }
   if (app.attribution) {
     if (next === 'sales') app.attribution.show(); else app.attribution.hide();
+  }
+  if (app.playbooks) {
+    if (next === 'playbooks') app.playbooks.show(); else app.playbooks.hide();
   }
   if (app.chat) app.chat.sectionChanged(next);
 }
@@ -260,12 +265,19 @@ function openSite(siteId) {
     request: createApi({ csrf: app.csrf, onAuthProblem: recheckAuth }),
     siteId,
   });
+  app.playbooks = createPlaybooks({
+    root: $('playbooks'),
+    request: createApi({ csrf: app.csrf, onAuthProblem: recheckAuth }),
+    siteId,
+    me: app.me?.associate || {},
+  });
   setSection(app.section);
 }
 
 function teardown() {
   if (app.chat) { app.chat.stop(); app.chat = null; }
   if (app.attribution) { app.attribution.destroy(); app.attribution = null; }
+  if (app.playbooks) { app.playbooks.destroy(); app.playbooks = null; }
   if (app.floor) { app.floor.stop(); app.floor = null; }
   if (app.story) { app.story.destroy(); app.story = null; }
   delete document.body.dataset.siteId;

@@ -11,6 +11,7 @@
 // Every visitor-controlled string goes through textContent / createTextNode. Never innerHTML.
 
 import { renderAvatar, avatarKey, describeAvatar } from './avatar.js';
+import { activeAlert, ringAlert } from './floor-alert.js';
 
 // ---------------------------------------------------------------- small DOM + format helpers
 
@@ -142,6 +143,7 @@ function badgeList(v) {
   for (const b of v.avatar?.badges || []) add(b, 'badge');
   if (v.checkout_step !== null && v.checkout_step !== undefined) add(`checkout step ${v.checkout_step}`, 'checkout');
   for (const t of v.avatar?.tags || []) add(t, 'tag');
+  for (const t of Array.isArray(v.tags) ? v.tags : []) add(t, 'label'); // set by a playbook
   if (v.idle) add('idle', 'tag');
   return out;
 }
@@ -165,6 +167,7 @@ class Tile {
     this.timeEl = h('span', { class: 'visitor-time' });
     this.badgesEl = h('div', { class: 'visitor-badges' });
     this.attnEl = h('span', { class: 'visitor-attention-bar' });
+    this.alertEl = h('p', { class: 'visitor-alert', role: 'status', hidden: true });
     this.button.append(
       this.avatarSlot,
       h('span', { class: 'visitor-main' },
@@ -172,7 +175,7 @@ class Tile {
         h('span', { class: 'visitor-page' }, this.typeEl, this.titleEl),
         this.cartEl),
     );
-    this.el.append(h('span', { class: 'visitor-attention', 'aria-hidden': 'true' }, this.attnEl), this.button, this.badgesEl);
+    this.el.append(h('span', { class: 'visitor-attention', 'aria-hidden': 'true' }, this.attnEl), this.button, this.alertEl, this.badgesEl);
     this.button.addEventListener('click', () => onOpen(this.id));
   }
 
@@ -273,7 +276,21 @@ class Tile {
     return changed;
   }
 
+  /** A playbook's alert: pulse and show its text while it is under two minutes old. */
+  updateAlert(v, now) {
+    const alert = activeAlert(v, now);
+    const text = alert ? alert.message || 'A playbook asks you to look' : '';
+    if (this.last.alertText === text) return false;
+    this.last.alertText = text;
+    this.el.dataset.alert = alert ? 'true' : 'false';
+    setText(this.alertEl, text);
+    this.alertEl.title = alert && alert.playbook ? `Playbook: ${alert.playbook}` : '';
+    this.alertEl.hidden = !alert;
+    return true;
+  }
+
   updateTime(v, receivedAt, now) {
+    this.updateAlert(v, now);
     const secs = num(v.time_on_site) + Math.max(0, (now - receivedAt) / 1000);
     const t = formatDuration(secs);
     if (this.last.timeText !== t) {
@@ -321,6 +338,18 @@ export function createFloor(options) {
   let attempt = 0;
   let reconnectTimer = 0;
   let failuresSinceLive = 0;
+
+  const rung = new Set(); // visit id + alert time: each alert rings once, even after a resync
+
+  function noticeAlert(v, now) {
+    const alert = activeAlert(v, now);
+    if (!alert) return;
+    const key = `${v.id}:${alert.at}`;
+    if (rung.has(key)) return;
+    if (rung.size > 5000) rung.clear();
+    rung.add(key);
+    ringAlert(alert, typeof v.label === 'string' && v.label ? v.label : 'Visitor');
+  }
 
   const view = { filter: 'all', pageType: '', text: '', sort: 'attention' };
   let selectedId = null;
@@ -457,6 +486,7 @@ export function createFloor(options) {
         next.add(v.id);
         state.set(v.id, { v, at: now });
         dirty.add(v.id);
+        noticeAlert(v, now);
         onVisitChanged(v);
       }
       for (const id of Array.from(state.keys())) {
@@ -476,6 +506,7 @@ export function createFloor(options) {
         state.set(v.id, { v, at: now });
         removed.delete(v.id);
         dirty.add(v.id);
+        noticeAlert(v, now);
         onVisitChanged(v);
       }
       for (const id of Array.isArray(msg.remove) ? msg.remove : []) {
