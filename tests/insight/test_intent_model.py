@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from salon.insight.intent import (
@@ -15,7 +16,13 @@ from salon.insight.intent import (
     report_path_for,
     shipped_model_path,
 )
-from salon.insight.intent_eval import evaluate, render_markdown, render_table
+from salon.insight.intent_eval import (
+    TEST_MONTHS,
+    VALIDATION_FOLDS,
+    evaluate,
+    render_markdown,
+    render_table,
+)
 
 # Measured when the model was built (temporal ROC-AUC 0.841 with, 0.698 without); floors = -0.02.
 TEMPORAL_AUC_FLOOR_ALL = 0.82
@@ -80,6 +87,27 @@ def test_temporal_evaluation_is_reproducible_and_above_floor() -> None:
     assert 0.0 < by_set["all"].brier < 0.2
     assert "temporal" in render_markdown(first)
     assert render_table(first).row_count == 2
+
+
+def test_temporal_validation_never_reads_the_test_months() -> None:
+    """Design choices are made on ``temporal_val``; scrambling Nov-Dec must not move it."""
+    X, y, months = load_dataset()
+    first = evaluate(X, y, months, protocols=("temporal_val",), feature_sets=("all",))
+    late = np.isin(months, TEST_MONTHS)
+    X_scrambled, y_flipped = X.copy(), y.copy()
+    X_scrambled[late] = X_scrambled[late][::-1]
+    y_flipped[late] = 1 - y_flipped[late]
+    second = evaluate(
+        X_scrambled, y_flipped, months, protocols=("temporal_val",), feature_sets=("all",)
+    )
+    assert first == second
+    (row,) = first
+    val_sizes = [int(np.isin(months, val_m).sum()) for _, val_m in VALIDATION_FOLDS]
+    assert row.n_test == round(np.mean(val_sizes))
+    assert row.roc_auc > TEMPORAL_AUC_FLOOR_ALL
+    assert "temporal validation" in render_markdown(first)
+    with pytest.raises(ValueError, match="temporal_val"):
+        evaluate(X, y, None, protocols=("temporal_val",))
 
 
 def test_save_and_load_roundtrip(tmp_path: Path) -> None:
