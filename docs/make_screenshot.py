@@ -8,9 +8,6 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from salon.demo.seed import DEMO_ACCOUNTS
 from tests.web.browser import chromium, login_console
@@ -123,39 +120,10 @@ def tools_screenshot(url: str) -> None:
     print(f"wrote {out}")
 
 
-STALLED_CART: dict[str, Any] = {
-    "name": "Save the stalled cart",
-    "description": "A big basket left waiting at checkout: alert the floor, offer help and a code",
-    "enabled": True,
-    "trigger": {
-        "all": [
-            {"signal": "checkout_idle_seconds", "op": "gte", "value": 20},
-            {"signal": "cart_value", "op": "gte", "value": 300},
-        ]
-    },
-    "actions": [
-        {"type": "alert", "message": "Stalled cart: say hello", "to": "floor"},
-        {"type": "invite", "message": "Can we help you finish your order?"},
-        {"type": "coupon", "kind": "percent", "min": 10, "max": 15},
-    ],
-    "holdout_percent": 20,
-}
-
-
 def playbooks_screenshot(url: str, wait: float) -> None:
-    """Sofia's Playbooks page: the stalled-cart playbook (created if missing) and its lift."""
+    """Sofia's Playbooks page: the demo's seeded playbooks and their lift."""
     account = next(a for a in DEMO_ACCOUNTS if a.role == "supervisor")
     out = OUT.with_name("playbooks.png")
-    with httpx.Client(base_url=url, timeout=10) as api:
-        login = api.post(
-            "/api/auth/login", json={"email": account.email, "password": account.password}
-        )
-        login.raise_for_status()
-        api.headers["X-CSRF-Token"] = login.json()["csrf_token"]
-        site_id = api.get("/api/auth/me").json()["sites"][0]["id"]
-        found = api.get(f"/api/sites/{site_id}/playbooks").json()["playbooks"]
-        if not any(p["name"] == STALLED_CART["name"] for p in found):
-            api.post(f"/api/sites/{site_id}/playbooks", json=STALLED_CART).raise_for_status()
     time.sleep(wait)  # let the simulated shoppers stall, get treated or held out, and buy
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})

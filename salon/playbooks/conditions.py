@@ -16,10 +16,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from salon.core.errors import ApiError
 from salon.customers.models import CHANNELS
+from salon.tracking.schemas import PageType
 
 MAX_DEPTH = 5
 MAX_NODES = 40
@@ -27,18 +28,7 @@ MAX_LIST = 20
 MAX_TEXT = 200
 
 MOODS = ("happy", "excited", "neutral", "undecided", "frustrated")
-PAGE_TYPES = (
-    "home",
-    "category",
-    "product",
-    "search",
-    "cart",
-    "checkout",
-    "confirmation",
-    "account",
-    "info",
-    "other",
-)
+PAGE_TYPES: tuple[str, ...] = get_args(PageType)
 LOYALTY_TIERS = ("none", "silver", "gold", "platinum")
 
 
