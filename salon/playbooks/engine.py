@@ -687,8 +687,28 @@ async def customer_associate(session: AsyncSession, customer_id: str | None) -> 
     return found
 
 
+SHARES = ("intent", "abandonment_risk")
+MONEY = ("cart_value", "lifetime_value")
+
+
 def summary_note(signals: dict[str, Any]) -> str:
-    parts = [f"{k.replace('_', ' ')}: {v}" for k, v in signals.items() if v not in (None, "", [])]
+    """The signals a firing read, in words an associate reads at a glance."""
+    parts = []
+    for key, value in signals.items():
+        if value in (None, "", []) or (key in MONEY and not value):
+            continue
+        name = key.replace("_", " ")
+        if isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif key in SHARES:
+            shown = f"{float(value):.0%}"
+        elif key in MONEY:
+            shown = f"EUR {float(value):,.0f}"
+        elif isinstance(value, list):
+            shown = ", ".join(str(v) for v in value)
+        else:
+            shown = str(value)
+        parts.append(f"{name}: {shown}")
     return "; ".join(parts)[:1000]
 
 
