@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,12 @@ class ChatHub:
 
     def drop_console(self, site_id: str, sub: ConsoleSub) -> None:
         self._consoles[site_id].discard(sub)
+
+    def push(self, site_id: str, frame: Frame, to: Callable[[Actor], bool]) -> None:
+        """Another domain's frame (the help desk's) to the site's consoles `to` picks."""
+        for sub in self._consoles.get(site_id, ()):
+            if to(sub.actor):
+                sub.queue.put_nowait(frame)
 
     # -- events ------------------------------------------------------------------------------
     async def _on_message(self, payload: dict[str, Any]) -> None:
