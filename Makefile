@@ -17,8 +17,11 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -q -e .
 	touch $@
 
+# torch==2.13.0 (the topics extra) is a CPU wheel on this kind of machine's disk: take it from there
+WHEELS := $(if $(wildcard /opt/wheels/torch-*),--find-links /opt/wheels)
+
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -q -e ".[test,dev]"
+	$(PIP) install -q $(WHEELS) -e ".[test,dev,topics]"
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed ## migrate SQLite, seed the demo store, serve on :8000 with simulated shoppers

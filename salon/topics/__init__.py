@@ -1,0 +1,1 @@
+"""Recurring questions: shopper and associate questions grouped into topics as they arrive."""
