@@ -69,6 +69,7 @@ class Conversation(Base):
     rating: Mapped[int | None] = mapped_column(Integer, default=None)
     rating_comment: Mapped[str | None] = mapped_column(Text, default=None)
     transcript_sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    intent_at_start: Mapped[float | None] = mapped_column(default=None)  # live score, analytics
 
 
 class Message(Base):

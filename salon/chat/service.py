@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -48,6 +49,8 @@ class ChatService:
     def __init__(self, db: Database, bus: EventBus, sites: SiteDirectory) -> None:
         self.db, self.bus, self.sites = db, bus, sites
         self._route_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # the visit's live purchase-intent score for analytics; the app wires in the floor's
+        self.live_intent: Callable[[str, str], float | None] = lambda _site, _visit: None
 
     # -- shopper ---------------------------------------------------------------------------
     async def site_for_widget(self, site_key: str, origin: str | None) -> SiteInfo:
@@ -89,6 +92,7 @@ class ChatService:
                         email=str(body.email) if body.email else None,
                         token_hash=hash_token(new_token),
                         created_at=utcnow(),
+                        intent_at_start=self.live_intent(site.id, ref.visit_id),
                     )
                     session.add(conversation)
                     await session.flush()
