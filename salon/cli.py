@@ -28,6 +28,10 @@ app.add_typer(site_app, name="site")
 app.add_typer(associate_app, name="associate")
 insight_app = typer.Typer(help="Models: purchase intent, mood.", no_args_is_help=True)
 app.add_typer(insight_app, name="insight")
+report_app = typer.Typer(help="Scheduled reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+topics_app = typer.Typer(help="Recurring questions grouped into topics.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
 console = Console()
 
 
@@ -192,6 +196,50 @@ def insight_evaluate(
     )
 
 
+@topics_app.command("evaluate")
+def topics_evaluate(
+    split: Annotated[
+        str, typer.Option(help="CLINC150 split: test, or val (where thresholds were chosen)")
+    ] = "test",
+) -> None:
+    """NMI, ARI and matched accuracy of the topic grouping on CLINC150, k never given."""
+    from rich.progress import Progress
+
+    from salon.topics.embedding import (
+        Embedder,
+        HashingEmbedder,
+        MiniLMEmbedder,
+        minilm_available,
+    )
+    from salon.topics.evaluate import evaluate
+
+    embedders: list[Embedder] = [HashingEmbedder()]
+    if minilm_available():
+        embedders.insert(0, MiniLMEmbedder())
+    rows = []
+    with Progress(console=console) as progress:
+        task = progress.add_task("grouping", total=len(embedders) * 3)
+        for embedder in embedders:
+            rows += evaluate(
+                embedder, split, lambda step: progress.update(task, advance=1, description=step)
+            )
+    table = Table(title=f"Topic grouping on CLINC150 {split} (150 intents)")
+    for column in ("embedder", "method", "NMI", "ARI", "accuracy", "topics", "seconds"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.embedder,
+            row.method,
+            f"{row.nmi:.3f}",
+            f"{row.ari:.3f}",
+            f"{row.accuracy:.3f}",
+            str(row.clusters),
+            f"{row.seconds:.1f}",
+        )
+    console.print(table)
+    console.print("TF-IDF + k-means (k given): NMI about 0.67-0.70; USNID: about 0.91.")
+
+
 @insight_app.command("train")
 def insight_train(
     days: Annotated[int, typer.Option(help="Finished visits of the last N days")] = 90,
@@ -316,6 +364,23 @@ def demo(
         if simulator is not None:
             simulator.terminate()
             simulator.wait(timeout=10)
+
+
+@report_app.command("weekly")
+def report_weekly(
+    site: Annotated[str, typer.Option(help="The site's public key")],
+    week: Annotated[str | None, typer.Option(help="ISO week like 2026-W48; default: last")] = None,
+) -> None:
+    """E-mail a site's supervisors the weekly summary now (never twice for the same week)."""
+    from salon.analytics.report import send_for_site_key
+
+    try:
+        result = asyncio.run(send_for_site_key(get_settings(), site, week))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    console.print(f"{result.week}: {result.status} ({result.recipients} recipients) {result.where}")
+    raise typer.Exit(1 if result.status == "failed" else 0)
 
 
 @app.command()

@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         default="Salon <no-reply@localhost>", description="From of transcript e-mails"
     )
+    weekly_report: bool = Field(
+        default=True, description="E-mail supervisors last week's analytics (salon.analytics)"
+    )
+    weekly_report_weekday: int = Field(
+        default=0, ge=0, le=6, description="Day the weekly report goes out (0 = Monday, UTC)"
+    )
+    weekly_report_hour: int = Field(
+        default=7, ge=0, le=23, description="Hour (UTC) from which the weekly report goes out"
+    )
     webhook_retry_base_seconds: float = Field(
         default=10.0, gt=0, description="First webhook retry after this; doubles each attempt"
     )

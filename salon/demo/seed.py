@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from salon.analytics.history import seed_history
 from salon.catalog.imports.schemas import LOAD_ORDER
 from salon.catalog.imports.service import ImportReport, apply_rows
 from salon.chat.models import CannedReply, ChatAgent
@@ -17,6 +18,7 @@ from salon.db.engine import Database
 from salon.db.upsert import insert_ignore
 from salon.demo import store_data
 from salon.demo.enterprise_data import build_rows
+from salon.helpdesk.demo import seed_helpdesk
 from salon.identity.models import Associate, Site
 from salon.identity.service import SiteDirectory, SiteInfo, create_associate, create_site
 from salon.playbooks.models import Playbook
@@ -65,6 +67,8 @@ async def seed_demo(db: Database, origins: list[str]) -> SiteInfo:
     await load_demo_rows(db, site.id, as_utc(created_at or utcnow()))
     await seed_chat(db, site.id)
     await seed_playbooks(db, site.id)
+    await seed_helpdesk(db, site.id)
+    await seed_past_weeks(db, site.id)
     return site
 
 
@@ -182,3 +186,18 @@ async def seed_playbooks(db: Database, site_id: str) -> None:
                 **(site.settings or {}),
                 "playbooks": {"coupon_daily_budget": DEMO_COUPON_BUDGET},
             }
+
+
+async def seed_past_weeks(db: Database, site_id: str) -> None:
+    """Four weeks of past visits and chats for the analytics, once per demo site."""
+    async with db.reader() as session:
+        site = await session.get(Site, site_id)
+        done = bool(site and (site.settings or {}).get("demo", {}).get("history"))
+    if done:
+        return
+    await seed_history(db, site_id)
+    async with db.writer() as session:
+        site = await session.get(Site, site_id)
+        if site is not None:
+            demo = {**(site.settings or {}).get("demo", {}), "history": True}
+            site.settings = {**(site.settings or {}), "demo": demo}

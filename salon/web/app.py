@@ -14,6 +14,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from salon.analytics import routes as analytics_routes
+from salon.analytics.report import run_weekly_reports
+from salon.analytics.service import live_intent_of
 from salon.catalog import routes as catalog_routes
 from salon.chat import console_routes as chat_console_routes
 from salon.chat import routes as chat_routes
@@ -30,6 +33,8 @@ from salon.floor import routes as floor_routes
 from salon.floor.avatar import FloorRules
 from salon.floor.live import LiveFloor
 from salon.floor.service import customer_lookup, rebuild
+from salon.helpdesk import routes as helpdesk_routes
+from salon.helpdesk.live import HelpdeskRelay
 from salon.identity import routes as identity_routes
 from salon.identity.service import RateLimiter, SiteDirectory
 from salon.insight.abandonment import AbandonmentModel
@@ -40,6 +45,8 @@ from salon.playbooks import routes as playbook_routes
 from salon.playbooks.engine import PlaybookEngine
 from salon.playbooks.outbox import WidgetOutbox
 from salon.stores.service import release_expired
+from salon.topics import routes as topic_routes
+from salon.topics.engine import TopicEngine
 from salon.touchpoints import routes as touchpoint_routes
 from salon.tracking import routes as tracking_routes
 from salon.tracking.ingest import Ingestor
@@ -91,9 +98,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         ingestor = Ingestor(db, bus, sites)
         chat = ChatService(db, bus, sites)
+        chat.live_intent = live_intent_of(floor)  # intent at chat start, for analytics
         outbox = WidgetOutbox()
         playbooks = PlaybookEngine(db, bus, sites, floor, outbox)
         transcripts = TranscriptMailer(db, sites, settings)
+        topics = TopicEngine(db, bus)  # recurring questions, grouped as they arrive
+        app.state.topics = topics
         app.state.services = Services(
             settings=settings,
             db=db,
@@ -113,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             outbox=outbox,
             playbooks=playbooks,
         )
+        HelpdeskRelay(bus, db, app.state.services.chat_hub)  # help-desk frames to consoles
         await bus.start()
         restored = await rebuild(db, floor)
         log.info("floor rebuilt with %d live visits", restored)
@@ -120,10 +131,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.demo = DemoContext(demo_site.key, demo_site.secret) if demo_site else None
         floor.start()
         await playbooks.start()
+        topics.start()
         router = asyncio.create_task(_route_periodically(chat, sites), name="chat-router")
         stats = asyncio.create_task(_refresh_page_stats(db, scorer), name="page-stats")
         holds = asyncio.create_task(_release_reservations(db), name="reservations")
         hooks = asyncio.create_task(WebhookWorker(db, settings).run(), name="webhooks")
+        reports = (
+            asyncio.create_task(
+                run_weekly_reports(db, sites, settings, floor.scorer), name="weekly-reports"
+            )
+            if settings.weekly_report
+            else None
+        )
         try:
             yield
         finally:
@@ -131,7 +150,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stats.cancel()
             holds.cancel()
             hooks.cancel()
+            if reports is not None:
+                reports.cancel()
             await playbooks.stop()
+            await topics.stop()
             await transcripts.drain()
             await ingestor.close()
             await floor.stop()
@@ -162,6 +184,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhook_routes.router)
     app.include_router(playbook_routes.router)
     app.include_router(playbook_routes.public_router)
+    app.include_router(topic_routes.router)
+    app.include_router(helpdesk_routes.router)
+    app.include_router(analytics_routes.router)
     if settings.demo:
         from salon.demo import storefront
 

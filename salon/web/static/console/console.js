@@ -13,6 +13,9 @@ import { createStory } from './story.js';
 import { createChat } from './chat.js';
 import { createAttribution } from './attribution.js';
 import { createPlaybooks } from './playbooks.js';
+import { createHelpdesk } from './helpdesk.js';
+import { createAnalytics } from './analytics.js';
+import { createTopics } from './topics.js';
 import { createApi } from './chat-api.js';
 
 const $ = (id) => document.getElementById(id);
@@ -27,11 +30,16 @@ const app = {
   chat: null,
   attribution: null,
   playbooks: null,
+  helpdesk: null,
+  analytics: null,
+  topics: null,
   section: 'floor',
   checkingAuth: false,
 };
 
-const SECTIONS = ['floor', 'chats', 'sales', 'playbooks'];
+const SECTIONS = ['floor', 'chats', 'sales', 'playbooks', 'analytics'];
+SECTIONS.push('helpdesk'); // the experts' help desk (helpdesk.js)
+SECTIONS.push('topics'); // recurring questions (topics.js)
 
 function setSection(section) {
   const next = SECTIONS.includes(section) ? section : 'floor';
@@ -45,6 +53,15 @@ function setSection(section) {
   }
   if (app.playbooks) {
     if (next === 'playbooks') app.playbooks.show(); else app.playbooks.hide();
+  }
+  if (app.helpdesk) {
+    if (next === 'helpdesk') app.helpdesk.show(); else app.helpdesk.hide();
+  }
+  if (app.analytics) {
+    if (next === 'analytics') app.analytics.show(); else app.analytics.hide();
+  }
+  if (app.topics) {
+    if (next === 'topics') app.topics.show(); else app.topics.hide();
   }
   if (app.chat) app.chat.sectionChanged(next);
 }
@@ -265,19 +282,47 @@ function openSite(siteId) {
     request: createApi({ csrf: app.csrf, onAuthProblem: recheckAuth }),
     siteId,
   });
+  app.helpdesk = createHelpdesk({
+    root: $('helpdesk'),
+    request: createApi({ csrf: app.csrf, onAuthProblem: recheckAuth }),
+    siteId,
+    csrf: app.csrf,
+    me: app.me?.associate || {},
+    navCount: $('helpdesk-count'),
+    chatButton: $('tool-expert'),
+    chatPanel: $('chat-panel'),
+    expertPanel: $('expert-panel'),
+  });
   app.playbooks = createPlaybooks({
     root: $('playbooks'),
     request: createApi({ csrf: app.csrf, onAuthProblem: recheckAuth }),
     siteId,
     me: app.me?.associate || {},
   });
-  setSection(app.section);
+  const manager = ['supervisor', 'admin'].includes(app.me?.associate?.role);
+  $('nav-analytics').hidden = !manager;
+  app.analytics = manager ? createAnalytics({
+    root: $('analytics'),
+    request: createApi({ csrf: app.csrf, onAuthProblem: recheckAuth }),
+    siteId,
+  }) : null;
+  app.topics = createTopics({
+    root: $('topics'),
+    request: createApi({ csrf: app.csrf, onAuthProblem: recheckAuth }),
+    siteId,
+    helpdesk: Boolean($('helpdesk')),
+  });
+  setSection(app.section === 'analytics' && !manager ? 'floor' : app.section);
+  routeHash();
 }
 
 function teardown() {
   if (app.chat) { app.chat.stop(); app.chat = null; }
   if (app.attribution) { app.attribution.destroy(); app.attribution = null; }
   if (app.playbooks) { app.playbooks.destroy(); app.playbooks = null; }
+  if (app.helpdesk) { app.helpdesk.destroy(); app.helpdesk = null; }
+  if (app.analytics) { app.analytics.destroy(); app.analytics = null; }
+  if (app.topics) { app.topics.destroy(); app.topics = null; }
   if (app.floor) { app.floor.stop(); app.floor = null; }
   if (app.story) { app.story.destroy(); app.story = null; }
   delete document.body.dataset.siteId;
@@ -330,6 +375,32 @@ async function logout() {
   showLogin();
 }
 
+// ---------------------------------------------------------------- links into the console
+
+/**
+ * /console#topics, #chats/{conversation id}, #helpdesk/{thread id} (the Topics page links here). A
+ * chat opens in its tab when it is one of the associate's, else as a read-only transcript on the
+ * Topics page. The hash is consumed, so the same link works again.
+ */
+function routeHash() {
+  const match = /^#(topics|chats|helpdesk)(?:\/([A-Za-z0-9_-]{1,64}))?$/.exec(location.hash);
+  if (!match || !app.siteId || !app.topics) return; // not signed in yet: openSite() routes it
+  const [, section, id] = match;
+  history.replaceState(null, '', location.pathname + location.search);
+  if (section === 'chats' && id) {
+    const tab = Array.from(document.querySelectorAll('#chat-tabs .chat-tab')).find((t) => t.dataset.conversationId === id);
+    if (tab) { setSection('chats'); tab.querySelector('.chat-tab-main')?.click(); return; }
+    setSection('topics');
+    app.topics.openChat(id);
+  } else if (section === 'helpdesk' && id) {
+    setSection('helpdesk');
+    if (typeof app.helpdesk?.openThread === 'function') app.helpdesk.openThread(id);
+    else document.querySelector(`#helpdesk .hd-item[data-thread-id="${CSS.escape(id)}"]`)?.click();
+  } else {
+    setSection(section);
+  }
+}
+
 // ---------------------------------------------------------------- start
 
 function start() {
@@ -345,5 +416,6 @@ $('site-picker').addEventListener('change', (ev) => {
   const id = ev.target.value;
   if (id && id !== app.siteId) openSite(id);
 });
+window.addEventListener('hashchange', routeHash);
 setView('loading');
 start();

@@ -99,6 +99,7 @@ export function createToolsPanel({ request, siteId, button, panel, getConversati
   let start = {};  // form defaults from the shopper's live visit (the product they look at)
   let current = null;
   let timer = 0;
+  let generation = 0;  // a refresh answers only if nothing (another refresh, a send) came after it
   const fail = onError || (() => {});
 
   async function load() {
@@ -160,13 +161,14 @@ export function createToolsPanel({ request, siteId, button, panel, getConversati
     const conversation = getConversation();
     const t = current;
     if (!conversation || !t) return;
+    const mine = ++generation;
     try {
       const answer = await request('POST', sitePath(siteId, `/tools/${encodeURIComponent(t.name)}`),
         { conversation_id: conversation, params: readForm(form) });
-      if (current !== t) return;
+      if (current !== t || mine !== generation) return;
       show(preview, answer);
     } catch (err) {
-      if (current === t) preview.replaceChildren(h('p', { class: 'tp-error', role: 'alert', text: str(err.message) }));
+      if (current === t && mine === generation) preview.replaceChildren(h('p', { class: 'tp-error', role: 'alert', text: str(err.message) }));
     }
   }
 
@@ -187,6 +189,8 @@ export function createToolsPanel({ request, siteId, button, panel, getConversati
     const conversation = getConversation();
     const t = current;
     if (!conversation || !t) return;
+    clearTimeout(timer);  // a preview still on its way must not wipe "Sent to the shopper"
+    generation += 1;
     const body = { client_id: newClientId(), kind: 'card', tool: t.name, params: readForm(form) };
     if (confirm) body.confirm = true;
     try {
