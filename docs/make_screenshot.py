@@ -26,8 +26,13 @@ def main() -> None:
     parser.add_argument(
         "--playbooks", action="store_true", help="also the Playbooks page (docs/playbooks.png)"
     )
+    parser.add_argument(
+        "--analytics", action="store_true", help="also the Analytics page (docs/analytics.png)"
+    )
     args = parser.parse_args()
     account = DEMO_ACCOUNTS[0]
+    if args.analytics:
+        analytics_screenshot(args.url)
     if args.chat:
         chat_screenshot(args.url)
     if args.tools:
@@ -130,6 +135,19 @@ def playbooks_screenshot(url: str, wait: float) -> None:
         login_console(page, url, account.email, account.password)
         page.locator("#nav-playbooks").click()
         page.wait_for_selector("#playbooks .pb-item .pb-lift", timeout=10_000)
+        page.screenshot(path=str(out))
+    print(f"wrote {out}")
+
+
+def analytics_screenshot(url: str) -> None:
+    """Sofia's Analytics page over the demo's four weeks of history."""
+    account = next(a for a in DEMO_ACCOUNTS if a.role == "supervisor")
+    out = OUT.with_name("analytics.png")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        login_console(page, url, account.email, account.password)
+        page.locator("#nav-analytics").click()
+        page.wait_for_selector("#analytics[data-loaded=true]", timeout=30_000)
         page.screenshot(path=str(out))
     print(f"wrote {out}")
 
