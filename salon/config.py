@@ -16,7 +16,13 @@ class Settings(BaseSettings):
         default="sqlite+aiosqlite:///./salon.db",
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
-    redis_url: str | None = Field(default=None, description="Redis for several nodes (later)")
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis (redis://host:6379/0): set it, with PostgreSQL, to run several nodes",
+    )
+    node_name: str = Field(
+        default="", description="This node's name in logs and leases; empty: host:pid:start"
+    )
     secret_key: SecretStr = Field(
         default=SecretStr("dev-only-change-me"), description="Signs nothing yet; reserved"
     )

@@ -199,7 +199,9 @@ class LiveServer:
 class ServerProcess:
     """`salon serve` as its own OS process: what a restart or a SIGKILL really does."""
 
-    def __init__(self, database_url: str, port: int, log: Path) -> None:
+    def __init__(
+        self, database_url: str, port: int, log: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
         env = {
             **os.environ,
@@ -207,6 +209,7 @@ class ServerProcess:
             "SALON_PORT": str(port),
             "SALON_FLOOR_FLUSH_MS": "50",
             "SALON_LOG_LEVEL": "warning",
+            **(env or {}),
         }
         self.log = log.open("ab")
         self.proc = subprocess.Popen(

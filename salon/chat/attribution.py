@@ -22,7 +22,7 @@ from salon.tracking.service import TOPIC_INGESTED
 class AttributionLedger:
     def __init__(self, db: Database, bus: EventBus, sites: SiteDirectory) -> None:
         self.db, self.sites = db, sites
-        bus.subscribe(TOPIC_INGESTED, self.on_ingested)
+        bus.subscribe(TOPIC_INGESTED, self.on_ingested, origin_only=True)
 
     async def on_ingested(self, payload: dict[str, Any]) -> None:
         for event in payload["events"]:

@@ -34,11 +34,13 @@ def import_all_models() -> None:
     from salon.analytics import models as _analytics  # noqa: F401
     from salon.catalog import models as _catalog  # noqa: F401
     from salon.chat import models as _chat  # noqa: F401
+    from salon.core import lease as _lease  # noqa: F401
     from salon.customers import models as _customers  # noqa: F401
     from salon.helpdesk import models as _helpdesk  # noqa: F401
     from salon.identity import models as _identity  # noqa: F401
     from salon.offers import models as _offers  # noqa: F401
     from salon.playbooks import models as _playbooks  # noqa: F401
+    from salon.privacy import models as _privacy  # noqa: F401
     from salon.stores import models as _stores  # noqa: F401
     from salon.topics import models as _topics  # noqa: F401
     from salon.tracking import models as _tracking  # noqa: F401

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -23,6 +24,7 @@ from salon.core.bus import EventBus
 from salon.floor.avatar import FloorRules, visit_summary
 from salon.floor.state import VisitState
 from salon.insight.scorer import InsightScorer
+from salon.privacy.events import TOPIC_PRIVACY_ERASED
 from salon.tracking.service import TOPIC_INGESTED
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,7 @@ class LiveFloor:
         self._customer_lookup = customer_lookup
         self._feeds: dict[str, _SiteFeed] = {}
         self._seq_origin = int(time.time() * 1000)
+        self.epoch = secrets.token_hex(6)  # whose sequence numbers these are (see subscribe)
         self._task: asyncio.Task[None] | None = None
         self._scoring: asyncio.Task[None] | None = None
         self._to_score: set[tuple[str, str]] = set()
@@ -110,6 +113,7 @@ class LiveFloor:
         bus.subscribe(TOPIC_CONVERSATION, self.on_chat)
         bus.subscribe(TOPIC_MESSAGE, self.on_chat_message)
         bus.subscribe(TOPIC_MOOD_SHIFT, self.on_contact_mood_shift)
+        bus.subscribe(TOPIC_PRIVACY_ERASED, self.on_erased)
 
     # -- input -------------------------------------------------------------------------------
     async def on_ingested(self, payload: dict[str, Any]) -> None:
@@ -172,6 +176,20 @@ class LiveFloor:
                 self.state.put(state)
                 self._feed(site_id).dirty.add(state.visit_id)
 
+    async def on_erased(self, payload: dict[str, Any]) -> None:
+        """A customer was erased (GDPR): their visits leave the floor at once, as departures."""
+        site_id, customer_id = payload["site_id"], payload.get("customer_id")
+        gone = set(payload.get("visit_ids") or ())
+        feed = self._feed(site_id)
+        for state in list(self.state.visits(site_id)):
+            if state.visit_id in gone or (customer_id and state.customer_id == customer_id):
+                self.state.remove(site_id, state.visit_id)
+                if self.scorer is not None:
+                    self.scorer.forget(state.visit_id)
+                self._to_score.discard((site_id, state.visit_id))
+                feed.removed.add(state.visit_id)
+                feed.dirty.discard(state.visit_id)
+
     def touch(self, site_id: str, visit_id: str) -> None:
         """Something outside the events changed a visit (a playbook's alert): resend it."""
         self._feed(site_id).dirty.add(visit_id)
@@ -192,24 +210,28 @@ class LiveFloor:
         return visit_summary(state, time.time(), self.rules) if state else None
 
     def subscribe(
-        self, site_id: str, last_seq: int | None
+        self, site_id: str, last_seq: int | None, epoch: str | None = None
     ) -> tuple[list[str], asyncio.Queue[str | None]]:
         """Frames to send first (replayed deltas or a snapshot), and the queue of what follows.
 
         Synchronous on purpose: nothing can be published between the snapshot and the queue.
+        Sequence numbers are this process's own: a console that resumes with another node's
+        `epoch` (a load balancer moved it) gets a resync snapshot, never deltas it cannot follow.
         """
         feed = self._feed(site_id)
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         feed.subscribers.add(queue)
         oldest = feed.deltas[0][0] if feed.deltas else feed.seq + 1
-        if last_seq is not None and last_seq == feed.seq:
+        foreign = epoch is not None and epoch != self.epoch
+        if last_seq is not None and not foreign and last_seq == feed.seq:
             return [], queue
-        if last_seq is not None and oldest - 1 <= last_seq < feed.seq:
+        if last_seq is not None and not foreign and oldest - 1 <= last_seq < feed.seq:
             return [frame for seq, frame in feed.deltas if seq > last_seq], queue
         snapshot = {
             "type": "snapshot",
             "site_id": site_id,
             "seq": feed.seq,
+            "epoch": self.epoch,
             "resync": last_seq is not None,
             "visits": self.summaries(site_id),
         }
@@ -319,6 +341,7 @@ class LiveFloor:
                         "risk": insight.abandonment_risk,
                         "reasons": insight.risk_reasons,
                     },
+                    local=True,  # every node's floor sees the same moment itself
                 )
             if insight.mood_turned_negative:
                 await self.bus.publish(
@@ -330,6 +353,7 @@ class LiveFloor:
                         "valence": insight.valence,
                         "reasons": insight.mood_reasons,
                     },
+                    local=True,
                 )
 
     def _time_sensitive(self, state: VisitState, now: float) -> bool:

@@ -34,9 +34,18 @@ async def floor_socket(websocket: WebSocket) -> None:
     last_seq = hello.frame.get("last_seq")
     if not isinstance(last_seq, int) or isinstance(last_seq, bool):
         last_seq = None
-    first, queue = svc.floor.subscribe(hello.site_id, last_seq)
+    epoch = hello.frame.get("epoch")
+    first, queue = svc.floor.subscribe(
+        hello.site_id, last_seq, epoch if isinstance(epoch, str) else None
+    )
     watcher = asyncio.create_task(
-        watch_session(websocket, hello.token, hello.site_id, lambda: queue.put_nowait(None))
+        watch_session(
+            websocket,
+            hello.token,
+            hello.site_id,
+            lambda: queue.put_nowait(None),
+            role=hello.actor.role,
+        )
     )
     reader = asyncio.create_task(_drain_client(websocket, queue))
     try:

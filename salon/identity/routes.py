@@ -17,13 +17,13 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 async def login(body: LoginIn, request: Request, response: Response) -> LoginOut:
     svc = services(request)
     key = f"login:{client_ip(request)}"
-    svc.login_limiter.refuse_if_limited(key, "failed logins")
+    await svc.login_limiter.refuse_if_limited(key, "failed logins")
     try:
         token, actor = await service.login(
             svc.db, body.email, body.password, svc.settings.session_hours
         )
     except ApiError:
-        svc.login_limiter.hit(key)
+        await svc.login_limiter.hit(key)
         raise
     response.set_cookie(
         SESSION_COOKIE,

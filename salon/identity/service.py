@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import secrets
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -81,22 +82,30 @@ async def create_site(
 
 
 class SiteDirectory:
-    """Site lookups by public key, cached: the widget hits this on every batch."""
+    """Site lookups by public key, cached: the widget hits this on every batch.
+
+    A cached site is read again after `CACHE_SECONDS`, so a change made through any node (allowed
+    origins, settings) reaches every node within that time.
+    """
+
+    CACHE_SECONDS = 30.0
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._by_key: dict[str, SiteInfo] = {}
+        self._by_key: dict[str, tuple[float, SiteInfo]] = {}
 
     async def by_key(self, key: str) -> SiteInfo | None:
         cached = self._by_key.get(key)
-        if cached is not None:
-            return cached
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.CACHE_SECONDS:
+            return cached[1]
         async with self._db.reader() as session:
             site = await session.scalar(select(Site).where(Site.key == key))
         if site is None:
+            self._by_key.pop(key, None)
             return None
         info = _site_info(site)
-        self._by_key[key] = info
+        self._by_key[key] = (now, info)
         return info
 
     async def by_id(self, site_id: str) -> SiteInfo | None:
@@ -258,15 +267,35 @@ def access_site(actor: Actor, site_id: str) -> None:
 
 
 class RateLimiter:
-    """A sliding-window counter per key (in-process; a later issue shares it through Redis)."""
+    """A sliding-window counter per key, shared by every node through Redis when there is one.
 
-    def __init__(self, limit: int, window_seconds: float) -> None:
+    With Redis, each key is a sorted set of hit times trimmed to the window, checked and counted
+    in one Lua script (atomic across nodes). Without Redis, or while it is away, the counter is
+    this process's own: limits still hold per node rather than failing open everywhere.
+    """
+
+    SCRIPT = """
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+    local count = redis.call('ZCARD', KEYS[1])
+    if count >= tonumber(ARGV[3]) then
+      local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+      return {count, oldest[2]}
+    end
+    if ARGV[4] == '1' then
+      redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5])
+      redis.call('PEXPIRE', KEYS[1], math.ceil(ARGV[2] * 1000))
+    end
+    return {count, '0'}
+    """
+
+    def __init__(self, limit: int, window_seconds: float, name: str = "limit") -> None:
         self.limit = limit
         self.window = window_seconds
+        self.name = name
+        self.redis: Any = None  # redis.asyncio.Redis, set by the app when SALON_REDIS_URL is set
         self._hits: dict[str, deque[float]] = defaultdict(deque)
 
-    def retry_after(self, key: str) -> int:
-        """Seconds until `key` may try again; 0 when allowed now."""
+    def _local_wait(self, key: str) -> int:
         hits = self._hits[key]
         now = time.monotonic()
         while hits and hits[0] <= now - self.window:
@@ -275,21 +304,56 @@ class RateLimiter:
             return 0
         return max(1, int(hits[0] + self.window - now) + 1)
 
-    def hit(self, key: str) -> None:
-        self._hits[key].append(time.monotonic())
-
-    def refuse_if_limited(self, key: str, what: str) -> None:
-        """429 with Retry-After, naming what was too much, when `key` is over the limit."""
-        wait = self.retry_after(key)
-        if wait:
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"too many {what}; try again in {wait} s",
-                headers={"Retry-After": str(wait)},
+    async def _shared_wait(self, key: str, count: bool) -> int | None:
+        """Seconds to wait from the shared counter (counting this use when allowed), or None."""
+        if self.redis is None:
+            return None
+        now = time.time()
+        try:
+            _, oldest = await self.redis.eval(
+                self.SCRIPT,
+                1,
+                f"salon:rl:{self.name}:{key}",
+                now,
+                self.window,
+                self.limit,
+                "1" if count else "0",
+                f"{now}:{secrets.token_hex(4)}",
             )
+        except Exception:
+            return None  # Redis away: this node's own counter decides
+        oldest = float(oldest)
+        return 0 if not oldest else max(1, int(oldest + self.window - now) + 1)
 
-    def take(self, key: str, what: str) -> None:
-        """Count one use of `key`, refusing it when over the limit."""
-        self.refuse_if_limited(key, what)
-        self.hit(key)
+    async def retry_after(self, key: str) -> int:
+        """Seconds until `key` may try again; 0 when allowed now."""
+        shared = await self._shared_wait(key, count=False)
+        return self._local_wait(key) if shared is None else shared
+
+    async def hit(self, key: str) -> None:
+        self._hits[key].append(time.monotonic())
+        if self.redis is not None:
+            await self._shared_wait(key, count=True)
+
+    @staticmethod
+    def _refuse(wait: int, what: str) -> None:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many {what}; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+
+    async def refuse_if_limited(self, key: str, what: str) -> None:
+        """429 with Retry-After, naming what was too much, when `key` is over the limit."""
+        wait = await self.retry_after(key)
+        if wait:
+            self._refuse(wait, what)
+
+    async def take(self, key: str, what: str) -> None:
+        """Count one use of `key`, refusing it when over the limit (one round trip with Redis)."""
+        shared = await self._shared_wait(key, count=True)
+        wait = self._local_wait(key) if shared is None else shared
+        if wait:
+            self._refuse(wait, what)
+        self._hits[key].append(time.monotonic())

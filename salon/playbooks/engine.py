@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -177,10 +178,12 @@ class PlaybookEngine:
         self._shifts: dict[tuple[str, str], tuple[float, str]] = {}
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self.leads: Callable[[], bool] = lambda: True  # several nodes: only the leader fires
         outbox.watching = self.watching
         bus.subscribe(TOPIC_ABANDONMENT_MOMENT, self.on_moment)
         bus.subscribe(TOPIC_MOOD_SHIFT, self.on_mood_shift)
         bus.subscribe(TOPIC_INGESTED, self.on_ingested)
+        bus.subscribe(TOPIC_FIRED, self._on_fired)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -289,6 +292,8 @@ class PlaybookEngine:
 
     async def on_contact(self, site_id: str, customer_id: str, channel: str, now: float) -> None:
         """An unhappy call or e-mail from a customer who is not on the site."""
+        if not self.leads():
+            return
         cache = await self._site(site_id, now)
         if not cache.playbooks or cache.info is None:
             return
@@ -312,9 +317,10 @@ class PlaybookEngine:
         """Test every live visit of every site that has playbooks; the number fired."""
         fired = 0
         self._expire(now)
+        leads = self.leads()
         for site_id in list(self.floor.state.sites()):
-            cache = await self._site(site_id, now)
-            if not cache.playbooks:
+            cache = await self._site(site_id, now)  # every node: `watching` reads the playbooks
+            if not cache.playbooks or not leads:
                 continue
             open_now = self._open(cache, now)
             vip = self.floor.rules.high_value_customer
@@ -581,15 +587,8 @@ class PlaybookEngine:
     async def _after(self, outcome: Outcome, state: VisitState | None) -> None:
         firing = outcome.firing
         if outcome.offer and firing.visit_id:
-            self.outbox.put(firing.site_id, firing.visit_id, outcome.offer)
-        if state is not None and (outcome.alert or outcome.tags):
-            if outcome.alert:
-                state.alert = outcome.alert
-            for tag in outcome.tags:
-                if tag not in state.tags:
-                    state.tags.append(tag)
-            self.floor.touch(state.site_id, state.visit_id)
-        await self.bus.publish(
+            await self.outbox.send(firing.site_id, firing.visit_id, outcome.offer)
+        await self.bus.publish(  # every node's floor shows the alert and tags (_on_fired)
             TOPIC_FIRED,
             {
                 "site_id": firing.site_id,
@@ -597,11 +596,28 @@ class PlaybookEngine:
                 "firing_id": firing.id,
                 "visit_id": firing.visit_id,
                 "group": firing.group,
+                "alert": outcome.alert,
+                "tags": list(outcome.tags),
             },
         )
 
+    async def _on_fired(self, payload: dict[str, Any]) -> None:
+        """A firing's alert and tags on this node's floor (whichever node fired it)."""
+        visit_id = payload.get("visit_id")
+        state = self.floor.state.get(payload["site_id"], visit_id) if visit_id else None
+        if state is None or not (payload.get("alert") or payload.get("tags")):
+            return
+        if payload.get("alert"):
+            state.alert = payload["alert"]
+        for tag in payload.get("tags") or ():
+            if tag not in state.tags:
+                state.tags.append(tag)
+        self.floor.touch(state.site_id, state.visit_id)
+
     # -- what came of it ---------------------------------------------------------------------
     async def on_ingested(self, payload: dict[str, Any]) -> None:
+        if not self.leads():  # the leader records outcomes (it reads every node's events)
+            return
         purchases = [e for e in payload["events"] if e["type"] == "purchase"]
         answers = [e for e in payload["events"] if e["type"] == "engagement"]
         if not purchases and not answers:

@@ -49,8 +49,8 @@ class TopicEngine:
         return self._embedder
 
     def start(self) -> None:
-        self.bus.subscribe(TOPIC_MESSAGE, self._on_chat_message)
-        self.bus.subscribe(TOPIC_HELP_QUESTION, self._on_help_question)
+        self.bus.subscribe(TOPIC_MESSAGE, self._on_chat_message, origin_only=True)
+        self.bus.subscribe(TOPIC_HELP_QUESTION, self._on_help_question, origin_only=True)
         self._worker = asyncio.create_task(self._work(), name="topics")
 
     async def stop(self) -> None:

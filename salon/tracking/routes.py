@@ -106,6 +106,7 @@ async def _hand_over_offers(
         return
     result.engage = outbox.take(site.id, result.visit)
     result.beat_ms = outbox.beat_ms(site.id, result.visit)
+    await outbox.handed_over(site.id, result.visit, result.engage)
 
 
 def _too_large(limit: int) -> ApiError:

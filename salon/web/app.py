@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -25,8 +26,9 @@ from salon.chat.hub import ChatHub
 from salon.chat.mailer import TranscriptMailer
 from salon.chat.service import ChatService
 from salon.config import Settings, get_settings
-from salon.core.bus import InMemoryBus
+from salon.core.bus import EventBus, InMemoryBus, RedisBus, node_name
 from salon.core.errors import install_error_handlers
+from salon.core.lease import LEADER, AlwaysHeld, LeaseKeeper
 from salon.customers import routes as customer_routes
 from salon.db.engine import Database
 from salon.floor import routes as floor_routes
@@ -36,6 +38,7 @@ from salon.floor.service import customer_lookup, rebuild
 from salon.helpdesk import routes as helpdesk_routes
 from salon.helpdesk.live import HelpdeskRelay
 from salon.identity import routes as identity_routes
+from salon.identity.policy import enforce_policy
 from salon.identity.service import RateLimiter, SiteDirectory
 from salon.insight.abandonment import AbandonmentModel
 from salon.insight.features import compute_page_stats
@@ -44,6 +47,8 @@ from salon.insight.scorer import InsightScorer
 from salon.playbooks import routes as playbook_routes
 from salon.playbooks.engine import PlaybookEngine
 from salon.playbooks.outbox import WidgetOutbox
+from salon.privacy import routes as privacy_routes
+from salon.privacy.retention import retention_pass
 from salon.stores.service import release_expired
 from salon.topics import routes as topic_routes
 from salon.topics.engine import TopicEngine
@@ -73,7 +78,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
         db.start_checkpointer()
-        bus = InMemoryBus()
+        node = settings.node_name or node_name()
+        bus: EventBus
+        redis = None
+        if settings.redis_url:  # several nodes: fan-out, shared limits and one leader
+            from redis.asyncio import Redis
+
+            bus = RedisBus(settings.redis_url, node)
+            redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+            leader: LeaseKeeper | AlwaysHeld = LeaseKeeper(db, LEADER, node)
+        else:
+            bus = InMemoryBus()
+            leader = AlwaysHeld()
         sites = SiteDirectory(db)
         rules = FloorRules(
             stalled_checkout_seconds=settings.stalled_checkout_seconds,
@@ -100,7 +116,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chat = ChatService(db, bus, sites)
         chat.live_intent = live_intent_of(floor)  # intent at chat start, for analytics
         outbox = WidgetOutbox()
+        outbox.connect(bus)
         playbooks = PlaybookEngine(db, bus, sites, floor, outbox)
+        playbooks.leads = lambda: leader.held
+        limiters = {
+            "login": RateLimiter(settings.login_attempts_per_5min, 300, "login"),
+            "starts": RateLimiter(settings.chat_starts_per_minute, 60, "starts"),
+            "messages": RateLimiter(settings.chat_messages_per_minute, 60, "messages"),
+        }
+        for limiter in [*limiters.values(), playbook_routes.COUPON_CHECKS]:
+            limiter.redis = redis  # shared by every node (None: this process's own)
         transcripts = TranscriptMailer(db, sites, settings)
         topics = TopicEngine(db, bus)  # recurring questions, grouped as they arrive
         app.state.topics = topics
@@ -111,20 +136,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sites=sites,
             ingestor=ingestor,
             floor=floor,
-            login_limiter=RateLimiter(settings.login_attempts_per_5min, 300),
+            login_limiter=limiters["login"],
             chat=chat,
             chat_hub=ChatHub(bus, chat, sites),
-            chat_limits=ChatLimits(
-                starts=RateLimiter(settings.chat_starts_per_minute, 60),
-                messages=RateLimiter(settings.chat_messages_per_minute, 60),
-            ),
+            chat_limits=ChatLimits(starts=limiters["starts"], messages=limiters["messages"]),
             transcripts=transcripts,
             attribution=AttributionLedger(db, bus, sites),
             outbox=outbox,
             playbooks=playbooks,
         )
         HelpdeskRelay(bus, db, app.state.services.chat_hub)  # help-desk frames to consoles
+        app.state.node = node
+        app.state.leader = leader
+        app.state.redis = redis
         await bus.start()
+        await leader.start()
         restored = await rebuild(db, floor)
         log.info("floor rebuilt with %d live visits", restored)
         demo_site = await sites.by_key(DEMO_SITE_KEY)
@@ -132,13 +158,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         floor.start()
         await playbooks.start()
         topics.start()
-        router = asyncio.create_task(_route_periodically(chat, sites), name="chat-router")
+        duty = lambda: leader.held  # noqa: E731  once per installation: the lease holder's
+        router = asyncio.create_task(_route_periodically(chat, sites, duty), name="chat-router")
         stats = asyncio.create_task(_refresh_page_stats(db, scorer), name="page-stats")
-        holds = asyncio.create_task(_release_reservations(db), name="reservations")
+        holds = asyncio.create_task(_release_reservations(db, duty), name="reservations")
         hooks = asyncio.create_task(WebhookWorker(db, settings).run(), name="webhooks")
+        retain = asyncio.create_task(_apply_retention(db, duty), name="retention")
         reports = (
             asyncio.create_task(
-                run_weekly_reports(db, sites, settings, floor.scorer), name="weekly-reports"
+                run_weekly_reports(db, sites, settings, floor.scorer, duty), name="weekly-reports"
             )
             if settings.weekly_report
             else None
@@ -150,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stats.cancel()
             holds.cancel()
             hooks.cancel()
+            retain.cancel()
             if reports is not None:
                 reports.cancel()
             await playbooks.stop()
@@ -157,7 +186,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await transcripts.drain()
             await ingestor.close()
             await floor.stop()
+            await leader.stop()
             await bus.stop()
+            if redis is not None:
+                await redis.aclose()
             await db.dispose()
 
     app = FastAPI(
@@ -165,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         description="The live shop floor: tracking, floor feed and console API.",
+        dependencies=[Depends(enforce_policy)],  # one policy table for every route (security.md)
     )
     app.state.demo = None
     install_error_handlers(app)
@@ -187,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(topic_routes.router)
     app.include_router(helpdesk_routes.router)
     app.include_router(analytics_routes.router)
+    app.include_router(privacy_routes.router)
     if settings.demo:
         from salon.demo import storefront
 
@@ -214,8 +248,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return RedirectResponse("/shop" if settings.demo else "/console")
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> dict[str, Any]:
+        """For the load balancer: this node's name and whether it leads the duties."""
+        leader = getattr(app.state, "leader", None)
+        return {
+            "status": "ok",
+            "node": getattr(app.state, "node", ""),
+            "leader": bool(leader and leader.held),
+        }
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -224,10 +264,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 ROUTE_EVERY_SECONDS = 5.0
 
 
-async def _route_periodically(chat: ChatService, sites: SiteDirectory) -> None:
+async def _route_periodically(
+    chat: ChatService, sites: SiteDirectory, duty: Callable[[], bool]
+) -> None:
     """Catch-up routing: presence expires and associates come back without an event."""
     while True:
         await asyncio.sleep(ROUTE_EVERY_SECONDS)
+        if not duty():
+            continue
         try:
             every = await sites.all()
         except Exception:
@@ -243,9 +287,12 @@ async def _route_periodically(chat: ChatService, sites: SiteDirectory) -> None:
 RELEASE_EVERY_SECONDS = 60.0
 
 
-async def _release_reservations(db: Database) -> None:
+async def _release_reservations(db: Database, duty: Callable[[], bool]) -> None:
     """Units held in a store go back on sale when the shopper's hold runs out."""
     while True:
+        if not duty():
+            await asyncio.sleep(RELEASE_EVERY_SECONDS)
+            continue
         try:
             released = await release_expired(db)
             if released:
@@ -253,6 +300,23 @@ async def _release_reservations(db: Database) -> None:
         except Exception:
             log.exception("releasing expired reservations failed")
         await asyncio.sleep(RELEASE_EVERY_SECONDS)
+
+
+RETENTION_EVERY_SECONDS = 6 * 3600.0
+
+
+async def _apply_retention(db: Database, duty: Callable[[], bool]) -> None:
+    """Each site's retention (docs/privacy.md): old visits and closed chats go, 4 times a day."""
+    await asyncio.sleep(60.0)  # not in the middle of start-up
+    while True:
+        if duty():
+            try:
+                removed = await retention_pass(db)
+                if any(removed.values()):
+                    log.info("retention removed %s", removed)
+            except Exception:
+                log.exception("the retention pass failed")
+        await asyncio.sleep(RETENTION_EVERY_SECONDS)
 
 
 PAGE_STATS_EVERY_SECONDS = 300.0

@@ -1,5 +1,8 @@
 """Property test: any interleaving of start / send / retry / reconnect / transfer / close keeps
-every conversation totally ordered, with nothing lost and nothing doubled."""
+every conversation totally ordered, with nothing lost and nothing doubled.
+
+The machine takes the nodes' base URLs: the shopper's calls hop from node to node (one node
+here; two in tests/cluster/test_chat_machine.py, with the associates on different nodes)."""
 
 from __future__ import annotations
 
@@ -43,15 +46,27 @@ def world(sqlite_url: str) -> Iterator[tuple[LiveServer, SiteInfo, list[Associat
 
 def test_conversation_lifecycle(world: tuple[LiveServer, SiteInfo, list[Associate]]) -> None:
     server, site, team = world
+    run_lifecycle([server.base_url], site, team, max_examples=12)
+
+
+def run_lifecycle(
+    bases: list[str], site: SiteInfo, team: list[Associate], max_examples: int
+) -> None:
+    """Run the conversation state machine; each shopper action goes to the next node."""
 
     class Conversation(RuleBasedStateMachine):
         shopper: Shopper
         expected: list[tuple[str, str]]
         acks: dict[str, dict[str, Any]]
         owner: int
+        steps = 0
+
+        def hop(self) -> None:
+            self.shopper.base_url = bases[self.steps % len(bases)]
+            self.steps += 1
 
         def begin(self) -> None:
-            self.shopper = Shopper(server.base_url, site)
+            self.shopper = Shopper(bases[0], site)
             answer = self.shopper.start()
             assert answer.status_code == 201, answer.text
             self.expected, self.acks, self.owner = [], {}, 0
@@ -65,6 +80,7 @@ def test_conversation_lifecycle(world: tuple[LiveServer, SiteInfo, list[Associat
         @precondition(lambda self: self.open)
         @rule(body=words)
         def send_http(self, body: str) -> None:
+            self.hop()
             client_id = new_client_id()
             answer = self.shopper.send(body, client_id)
             assert answer.status_code == 200, answer.text
@@ -74,6 +90,7 @@ def test_conversation_lifecycle(world: tuple[LiveServer, SiteInfo, list[Associat
         @precondition(lambda self: self.open)
         @rule(body=words)
         def send_ws(self, body: str) -> None:
+            self.hop()
             client_id = new_client_id()
             with self.shopper.socket(last_seq=10_000) as ws:
                 ws.send(json.dumps({"type": "send", "client_id": client_id, "body": body}))
@@ -85,6 +102,7 @@ def test_conversation_lifecycle(world: tuple[LiveServer, SiteInfo, list[Associat
         @precondition(lambda self: self.open and self.acks)
         @rule(data=st.data(), over_socket=st.booleans())
         def retry(self, data: st.DataObject, over_socket: bool) -> None:
+            self.hop()
             client_id = data.draw(st.sampled_from(sorted(self.acks)))
             if over_socket:
                 with self.shopper.socket(last_seq=10_000) as ws:
@@ -98,8 +116,14 @@ def test_conversation_lifecycle(world: tuple[LiveServer, SiteInfo, list[Associat
         @precondition(lambda self: self.open)
         @rule(body=words)
         def associate_says(self, body: str) -> None:
-            reply = team[self.owner].say(str(self.shopper.conversation_id), body)
-            assert reply.status_code == 200, reply.text
+            self.hop()
+            last = self.shopper.messages()[-1]["seq"]
+            with self.shopper.socket(last_seq=last) as ws:  # live, from the owner's node
+                frames_until(ws, lambda f: f["type"] == "state")
+                reply = team[self.owner].say(str(self.shopper.conversation_id), body)
+                assert reply.status_code == 200, reply.text
+                seq = reply.json()["seq"]
+                frames_until(ws, lambda f: f["type"] == "message" and f["message"]["seq"] == seq)
             self.expected.append(("associate", body))
 
         @precondition(lambda self: self.open)
@@ -115,6 +139,7 @@ def test_conversation_lifecycle(world: tuple[LiveServer, SiteInfo, list[Associat
 
         @rule(data=st.data())
         def reconnect(self, data: st.DataObject) -> None:
+            self.hop()
             stored = self.shopper.messages()
             last = data.draw(st.integers(min_value=0, max_value=len(stored)))
             with self.shopper.socket(last_seq=last) as ws:
@@ -148,7 +173,7 @@ def test_conversation_lifecycle(world: tuple[LiveServer, SiteInfo, list[Associat
     run_state_machine_as_test(
         Conversation,
         settings=settings(
-            max_examples=12,
+            max_examples=max_examples,
             stateful_step_count=8,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -15,7 +16,13 @@ target_metadata = Base.metadata
 config = context.config
 
 
+MIGRATION_LOCK = 74_241_001  # any fixed number: PostgreSQL advisory lock key for migrations
+
+
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # several nodes starting at once: one migrates, the others wait, then find nothing to do
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -4,7 +4,7 @@
 // visitor. Tiles are keyed DOM nodes updated in place; renders are batched per animation frame so a
 // floor of 1,000 visitors stays smooth.
 //
-// Protocol (docs/api.md): hello {type, csrf, site_id, last_seq}; snapshot replaces the whole state;
+// Protocol (docs/api.md): hello {type, csrf, site_id, last_seq, epoch}; snapshot replaces the whole state;
 // a delta must carry seq === last + 1, otherwise we reconnect with last_seq to get the missing deltas
 // replayed (or a resync snapshot). Reconnects use exponential back-off with full jitter.
 //
@@ -333,6 +333,7 @@ export function createFloor(options) {
   const state = new Map();
   const tiles = new Map();
   let seq = null;
+  let epoch = null;  // the node whose sequence numbers `seq` counts (a resume elsewhere resyncs)
   let ws = null;
   let stopped = false;
   let attempt = 0;
@@ -431,7 +432,7 @@ export function createFloor(options) {
     ws = sock;
     sock.addEventListener('open', () => {
       if (ws !== sock) return;
-      sock.send(JSON.stringify({ type: 'hello', csrf, site_id: siteId, last_seq: seq }));
+      sock.send(JSON.stringify({ type: 'hello', csrf, site_id: siteId, last_seq: seq, epoch }));
     });
     sock.addEventListener('message', (ev) => {
       if (ws !== sock) return;
@@ -480,6 +481,7 @@ export function createFloor(options) {
   function handleFrame(sock, msg) {
     const now = Date.now();
     if (msg.type === 'snapshot') {
+      if (typeof msg.epoch === 'string') epoch = msg.epoch;  // whose seq numbers (several nodes)
       const next = new Set();
       for (const v of Array.isArray(msg.visits) ? msg.visits : []) {
         if (!v || typeof v.id !== 'string') continue;
