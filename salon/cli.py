@@ -32,6 +32,8 @@ report_app = typer.Typer(help="Scheduled reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 topics_app = typer.Typer(help="Recurring questions grouped into topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
+privacy_app = typer.Typer(help="GDPR export and erasure of a customer.", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 console = Console()
 
 
@@ -120,9 +122,14 @@ def associate_set_password(email: str) -> None:
     )
 
     async def run() -> None:
+        from salon.privacy import audit
+
         db = Database(get_settings().database_url)
         try:
-            await set_password(db, email, password)
+            with audit.recorded(
+                audit.CLI_ACTOR, "associate.set_password", f"associate:{email.lower()}", None
+            ):
+                await set_password(db, email, password)
         finally:
             await db.dispose()
 
@@ -364,6 +371,33 @@ def demo(
         if simulator is not None:
             simulator.terminate()
             simulator.wait(timeout=10)
+
+
+@privacy_app.command("export")
+def privacy_export(
+    customer_id: Annotated[str, typer.Argument(help="The customer's Salon id")],
+    site: Annotated[str, typer.Option(help="The site's public key")],
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout")] = None,
+) -> None:
+    """Everything Salon holds about a customer, as JSON (audited as done from the CLI)."""
+    from salon.privacy.cli import export_command
+
+    raise typer.Exit(export_command(console, site, customer_id, output))
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    customer_id: Annotated[str, typer.Argument(help="The customer's Salon id")],
+    site: Annotated[str, typer.Option(help="The site's public key")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone")] = False,
+) -> None:
+    """Erase a customer everywhere, irreversibly (docs/privacy.md says what is kept)."""
+    from salon.privacy.cli import erase_command
+
+    if not yes:
+        console.print("[red]erasure cannot be undone: add --yes to confirm[/]")
+        raise typer.Exit(2)
+    raise typer.Exit(erase_command(console, site, customer_id))
 
 
 @report_app.command("weekly")

@@ -29,6 +29,7 @@ from salon.db.engine import Database
 from salon.db.upsert import insert_ignore
 from salon.identity.service import SiteDirectory, SiteInfo
 from salon.identity.signing import verify_customer_signature
+from salon.privacy.events import TOPIC_PRIVACY_ERASED
 from salon.tracking.models import Event, Visit, Visitor
 from salon.tracking.schemas import TrackBatch, TrackedEvent, TrackResult
 from salon.tracking.service import TOPIC_INGESTED, check_origin, truncate_ip
@@ -90,6 +91,7 @@ class Ingestor:
     def __init__(self, db: Database, bus: EventBus, sites: SiteDirectory) -> None:
         self.db, self.bus, self.sites = db, bus, sites
         self._visits = _Lru(50_000)
+        bus.subscribe(TOPIC_PRIVACY_ERASED, self.forget_visits)
         self._queue: list[_Pending] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -243,6 +245,14 @@ class Ingestor:
                     "events": fresh,
                 },
             )
+
+    async def forget_visits(self, payload: dict[str, Any]) -> None:
+        """An erased customer's visits leave the cache: their next batch starts afresh."""
+        gone = set(payload.get("visit_ids") or ())
+        customer_id = payload.get("customer_id")
+        for key, ref in list(self._visits.items()):
+            if ref.visit_id in gone or (customer_id and ref.customer_id == customer_id):
+                self._visits.pop(key, None)
 
     async def _visit(self, session: AsyncSession, pending: _Pending) -> VisitRef:
         site, batch = pending.site, pending.batch
