@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     login_attempts_per_5min: int = 5
     chat_starts_per_minute: int = 30
     chat_messages_per_minute: int = 60
+    api_calls_per_minute: int = Field(
+        default=200, ge=1, description="Console API calls a minute per associate (all nodes)"
+    )
     track_max_body_bytes: int = 256 * 1024
     insight: bool = Field(default=True, description="Score visits with the models (salon.insight)")
     intent_model: Path | None = Field(

@@ -123,6 +123,7 @@ class LiveServer:
     @classmethod
     def start(cls, database_url: str, port: int | None = None, **overrides: Any) -> LiveServer:
         port = port or free_port()
+        overrides.setdefault("api_calls_per_minute", 100_000)  # tests/identity sets a real one
         settings = Settings(
             database_url=database_url,
             host="127.0.0.1",

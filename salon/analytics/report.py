@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email import policy
@@ -24,7 +25,6 @@ from sqlalchemy import delete, select, update
 from salon.analytics import conversion, service
 from salon.analytics.models import ReportRun
 from salon.analytics.service import Filters
-from salon.chat.service import SUPERVISORS
 from salon.chat.transcript import deliver, header_text, mailbox
 from salon.config import Settings
 from salon.core.clock import utcnow
@@ -33,6 +33,7 @@ from salon.db.engine import Database
 from salon.db.upsert import insert_ignore
 from salon.floor.service import customer_lookup
 from salon.identity.models import Associate, AssociateSite
+from salon.identity.policy import roles_with
 from salon.identity.service import SiteDirectory
 from salon.insight.scorer import InsightScorer
 
@@ -159,7 +160,7 @@ async def recipients(db: Database, site_id: str) -> list[str]:
             .join(AssociateSite, AssociateSite.associate_id == Associate.id)
             .where(
                 AssociateSite.site_id == site_id,
-                Associate.role.in_(SUPERVISORS),
+                Associate.role.in_(roles_with("analytics.read")),
                 Associate.active.is_(True),
             )
             .order_by(Associate.email)
@@ -227,7 +228,11 @@ async def send_weekly(
 
 
 async def run_weekly_reports(
-    db: Database, sites: SiteDirectory, settings: Settings, scorer: InsightScorer | None
+    db: Database,
+    sites: SiteDirectory,
+    settings: Settings,
+    scorer: InsightScorer | None,
+    duty: Callable[[], bool] = lambda: True,
 ) -> None:
     """The lifespan task: check now and then; once the send time has passed, send each site's
     report for the week before (at most once: see send_weekly). Without an SMTP server the
@@ -237,7 +242,7 @@ async def run_weekly_reports(
         return
     while True:
         now = utcnow()
-        if due(now, settings.weekly_report_weekday, settings.weekly_report_hour):
+        if duty() and due(now, settings.weekly_report_weekday, settings.weekly_report_hour):
             week = previous_week(now)
             try:
                 every = await sites.all()

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.analytics import charts, conversion, outcomes, service
 from salon.analytics.service import Filters
-from salon.chat.service import SUPERVISORS
 from salon.core.clock import utcnow
 from salon.core.errors import ApiError
 from salon.floor.service import customer_lookup
+from salon.identity import policy
 from salon.identity.models import Associate, AssociateSite
 from salon.identity.service import Actor, access_site
 from salon.web.services import Services, current_actor, services
@@ -48,7 +48,11 @@ async def index(
     return {"charts": list(CHARTS), "associates": associates, "default_days": DEFAULT_DAYS}
 
 
-@router.get("/api/sites/{site_id}/analytics/{chart}", response_model=None)
+@router.get(
+    "/api/sites/{site_id}/analytics/{chart}",
+    response_model=None,
+    responses={200: {"content": {"text/csv": {}, "image/svg+xml": {}}}},  # format=csv, svg
+)
 async def chart(
     site_id: str,
     chart: str,
@@ -98,8 +102,7 @@ async def chart(
 
 def _manager(actor: Actor, site_id: str) -> None:
     access_site(actor, site_id)
-    if actor.role not in SUPERVISORS:
-        raise ApiError(403, "forbidden", "analytics are for supervisors and admins")
+    policy.require(actor, "analytics.read")
 
 
 def _filters(site_id: str, start: date | None, end: date | None, associate: str | None) -> Filters:

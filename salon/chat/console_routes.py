@@ -18,6 +18,7 @@ from salon.chat.schemas import AgentUpdateIn, AssociateMessageIn, TransferIn
 from salon.chat.service import TOPIC_TYPING
 from salon.chat.views import console_views, site_conversations
 from salon.core.errors import ApiError
+from salon.identity import policy
 from salon.identity.service import Actor, access_site
 from salon.touchpoints import service as touchpoints
 from salon.web.services import Services, current_actor, services, ws_services
@@ -181,7 +182,9 @@ async def close(
 ) -> dict[str, Any]:
     svc = services(request)
     conversation = await svc.chat.for_associate(actor, site_id, conversation_id)
-    if conversation.associate_id not in (None, actor.associate_id) and actor.role == "associate":
+    if conversation.associate_id not in (None, actor.associate_id) and not policy.allows(
+        actor, "chat.reply_any"
+    ):
         raise ApiError(403, "not_yours", "only the associate in this chat can close it")
     closed = await svc.chat.close(conversation, "associate", actor.name)
     await svc.transcripts.send_on_close(closed)
@@ -250,7 +253,10 @@ async def products(
     return {"products": found}
 
 
-@socket_router.websocket("/ws/chat/console")
+CONSOLE_SOCKET = "/ws/chat/console"
+
+
+@socket_router.websocket(CONSOLE_SOCKET)
 async def console_socket(websocket: WebSocket) -> None:
     svc = ws_services(websocket)
     hello = await accept_console(websocket)
@@ -260,7 +266,13 @@ async def console_socket(websocket: WebSocket) -> None:
     sub = svc.chat_hub.console(site_id, actor)
     tasks = [
         asyncio.create_task(
-            watch_session(websocket, hello.token, site_id, lambda: sub.queue.put_nowait(None))
+            watch_session(
+                websocket,
+                hello.token,
+                site_id,
+                lambda: sub.queue.put_nowait(None),
+                role=actor.role,
+            )
         ),
         asyncio.create_task(_console_reader(websocket, svc, actor, site_id, sub.queue)),
         asyncio.create_task(_presence(svc, actor.associate_id)),
@@ -323,6 +335,10 @@ async def _console_reader(
                 continue
             if not isinstance(frame, dict):
                 continue
+            refusal = policy.command_refusal(actor, CONSOLE_SOCKET, frame.get("type"))
+            if refusal is not None:
+                queue.put_nowait({"type": "error", "code": refusal[0], "message": refusal[1]})
+                continue
             if frame.get("type") == "typing" and isinstance(frame.get("conversation_id"), str):
                 try:
                     conversation = await svc.chat.for_associate(
@@ -330,18 +346,28 @@ async def _console_reader(
                     )
                 except ApiError:
                     continue
-                if conversation.associate_id == actor.associate_id:
-                    await svc.bus.publish(
-                        TOPIC_TYPING,
-                        {
-                            "site_id": site_id,
-                            "conversation_id": conversation.id,
-                            "associate_id": actor.associate_id,
-                            "from": "associate",
-                            "name": actor.name,
-                            "on": bool(frame.get("on")),
-                        },
-                    )
+                mine = conversation.associate_id == actor.associate_id
+                if not mine and not policy.allows(actor, "chat.reply_any"):
+                    if frame.get("on"):  # a late "off" after a transfer is harmless
+                        queue.put_nowait(
+                            {
+                                "type": "error",
+                                "code": "not_yours",
+                                "message": "claim this conversation before writing in it",
+                            }
+                        )
+                    continue
+                await svc.bus.publish(
+                    TOPIC_TYPING,
+                    {
+                        "site_id": site_id,
+                        "conversation_id": conversation.id,
+                        "associate_id": actor.associate_id,
+                        "from": "associate",
+                        "name": actor.name,
+                        "on": bool(frame.get("on")),
+                    },
+                )
             elif frame.get("type") == "ping":
                 queue.put_nowait({"type": "pong"})
     except (WebSocketDisconnect, RuntimeError):

@@ -19,7 +19,6 @@ from typing import Any
 from salon.chat.hours import ChatSettings
 from salon.chat.routing import queue_state
 from salon.chat.service import (
-    SUPERVISORS,
     TOPIC_CONVERSATION,
     TOPIC_MESSAGE,
     TOPIC_TYPING,
@@ -27,6 +26,7 @@ from salon.chat.service import (
 )
 from salon.chat.views import console_views, site_conversations, visitor_view, visitor_view_of
 from salon.core.bus import EventBus
+from salon.identity import policy
 from salon.identity.service import Actor, SiteDirectory
 
 Frame = dict[str, Any]
@@ -41,7 +41,7 @@ class ConsoleSub:
     queue: asyncio.Queue[Frame | None] = field(default_factory=asyncio.Queue)
 
     def sees(self, associate_id: str | None) -> bool:
-        return self.actor.role in SUPERVISORS or associate_id == self.actor.associate_id
+        return associate_id == self.actor.associate_id or policy.allows(self.actor, "chat.read_any")
 
 
 class ChatHub:
@@ -168,7 +168,7 @@ class ChatHub:
             "nobody is available" if eta is None else f"estimated wait {eta // 60} min"
         )
         for sub in self._consoles.get(site_id, ()):
-            if sub.actor.role in SUPERVISORS:
+            if policy.allows(sub.actor, "chat.alerts"):
                 sub.queue.put_nowait(
                     {"type": "alert", "kind": "wait", "message": text, "eta_seconds": eta}
                 )

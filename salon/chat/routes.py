@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Query, Request, Response, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from salon.chat.hours import ChatSettings
@@ -18,6 +18,7 @@ from salon.chat.service import TOPIC_TYPING
 from salon.chat.views import visitor_view_of
 from salon.core.clock import utcnow
 from salon.core.errors import ApiError, describe_validation_error
+from salon.core.ids import SQL_INT_MAX
 from salon.identity.service import SiteInfo
 from salon.tracking.ingest import ClientInfo
 from salon.web.services import Services, client_ip, services, ws_services
@@ -64,7 +65,7 @@ async def chat_status(site_key: str, request: Request) -> dict[str, Any]:
 async def start(body: StartIn, request: Request, response: Response) -> dict[str, Any]:
     svc = services(request)
     site = await svc.chat.site_for_widget(body.site_key, request.headers.get("origin"))
-    svc.chat_limits.starts.take(f"{client_ip(request)}:{site.id}", "new chats")
+    await svc.chat_limits.starts.take(f"{client_ip(request)}:{site.id}", "new chats")
     conversation, token, created = await svc.chat.start(body, _client(request), _token(request))
     if not created:
         response.status_code = 200
@@ -82,7 +83,11 @@ async def get_conversation(conversation_id: str, request: Request) -> dict[str, 
 
 
 @router.get("/conversations/{conversation_id}/messages")
-async def get_messages(conversation_id: str, request: Request, after: int = 0) -> dict[str, Any]:
+async def get_messages(
+    conversation_id: str,
+    request: Request,
+    after: Annotated[int, Query(ge=0, le=SQL_INT_MAX)] = 0,
+) -> dict[str, Any]:
     svc = services(request)
     conversation = await svc.chat.for_visitor(conversation_id, _token(request))
     messages = await svc.chat.messages(conversation.id, after, internal=False)
@@ -95,7 +100,7 @@ async def post_message(
 ) -> dict[str, Any]:
     svc = services(request)
     conversation = await svc.chat.for_visitor(conversation_id, _token(request))
-    svc.chat_limits.messages.take(f"{client_ip(request)}:{conversation.site_id}", "messages")
+    await svc.chat_limits.messages.take(f"{client_ip(request)}:{conversation.site_id}", "messages")
     return await svc.chat.visitor_message(conversation, body.client_id, body.body)
 
 
@@ -227,7 +232,7 @@ async def _visitor_reader(
                     body = VisitorMessageIn.model_validate(
                         {"client_id": frame.get("client_id"), "body": frame.get("body")}
                     )
-                    svc.chat_limits.messages.take(site_key, "messages")
+                    await svc.chat_limits.messages.take(site_key, "messages")
                     ack = await svc.chat.visitor_message(conversation, body.client_id, body.body)
                     queue.put_nowait({"type": "ack", "client_id": body.client_id, **ack})
                 elif kind == "typing":

@@ -32,6 +32,7 @@ from salon.core.errors import ApiError, not_found
 from salon.core.ids import new_id
 from salon.db.engine import Database
 from salon.db.upsert import insert_ignore
+from salon.identity import policy
 from salon.identity.models import Associate, AssociateSite
 from salon.identity.service import Actor, SiteDirectory, SiteInfo, access_site
 from salon.tracking.ingest import ClientInfo, ensure_visit
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 TOPIC_MESSAGE = "chat.message"
 TOPIC_CONVERSATION = "chat.conversation"
 TOPIC_TYPING = "chat.typing"
-SUPERVISORS = ("supervisor", "admin")
 
 
 class ChatService:
@@ -205,7 +205,9 @@ class ChatService:
         body: str,
         data: dict[str, Any],
     ) -> dict[str, Any]:
-        if conversation.associate_id != actor.associate_id and actor.role not in SUPERVISORS:
+        if conversation.associate_id != actor.associate_id and not policy.allows(
+            actor, "chat.reply_any"
+        ):
             raise ApiError(403, "not_yours", "claim this conversation before writing in it")
         return await self._post(
             conversation,
@@ -244,7 +246,7 @@ class ChatService:
             stmt = update(Conversation).where(
                 Conversation.id == conversation.id, Conversation.status == "active"
             )
-            if actor.role not in SUPERVISORS:
+            if not policy.allows(actor, "chat.reply_any"):
                 stmt = stmt.where(Conversation.associate_id == actor.associate_id)
             moved = await session.scalar(
                 stmt.values(associate_id=target.id, assigned_at=utcnow()).returning(Conversation.id)

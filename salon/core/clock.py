@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+# 9999-12-31 23:59:59 UTC, the last second a datetime holds: a later epoch time is refused (422)
+MAX_EPOCH_SECONDS = 253_402_300_799
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -29,6 +30,23 @@ class ApiError(Exception):
         self.message = message
         self.field = field
         self.headers = headers
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorOut(BaseModel):
+    """The body of every 4xx answer, documented once for all operations in the OpenAPI schema."""
+
+    error: ErrorDetail
+
+
+CLIENT_ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorOut, "description": "Refused: the error names the problem"}
+}
 
 
 def not_found(what: str) -> ApiError:
@@ -70,7 +88,13 @@ def _is_union_tag(part: Any) -> bool:
     return isinstance(part, str) and (part.startswith("function-") or part.endswith("]"))
 
 
+NUL_IN_TEXT = "22021"  # PostgreSQL's SQLSTATE character_not_in_repertoire
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """Call before the routers are included: each of their routes documents the error body."""
+    app.router.responses.update(CLIENT_ERRORS)
+
     async def on_api_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
         return JSONResponse(
@@ -95,6 +119,16 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    async def on_database_error(_: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL refuses a NUL character in text (SQLite stores it): the statement failed and
+        # its transaction rolled back, so nothing changed; any other database error stays a 500
+        assert isinstance(exc, DBAPIError)
+        if getattr(exc.orig, "pgcode", None) != NUL_IN_TEXT:
+            raise exc
+        message = "text must not contain the NUL character (\\u0000)"
+        return JSONResponse(error_body("invalid", message), status_code=422)
+
     app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import secrets
 
+# The largest integers an INTEGER and a BIGINT column hold. Cursors and sequence numbers a client
+# sends are bounded by their column's, so a larger one is a 422, never an overflow in the driver.
+SQL_INT_MAX = 2**31 - 1
+SQL_BIGINT_MAX = 2**63 - 1
+
 
 def new_id() -> str:
     """A server-assigned public id (128 bits, hex)."""

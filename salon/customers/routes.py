@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from salon.catalog.imports.schemas import InteractionRow
 from salon.chat.models import Conversation
+from salon.core.clock import MAX_EPOCH_SECONDS
 from salon.core.errors import ApiError, field_path
 from salon.customers.models import Customer
 from salon.customers.timeline import (
@@ -27,6 +28,7 @@ from salon.customers.timeline import (
     record_interactions,
 )
 from salon.floor.live import TOPIC_MOOD_SHIFT
+from salon.identity import policy
 from salon.identity.service import Actor, access_site
 from salon.identity.signing import hmac_sha256_hex
 from salon.tracking.models import Visitor
@@ -36,7 +38,6 @@ router = APIRouter(tags=["customers"])
 MAX_ROWS = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024
 SIGNATURE_PREFIX = "sha256="
-WRITER_ROLES = ("supervisor", "admin")
 
 
 def parse_rows(payload: Any) -> list[InteractionRow]:
@@ -111,8 +112,7 @@ async def post_interactions(
     site_id: str, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     access_site(actor, site_id)
-    if actor.role not in WRITER_ROLES:
-        raise ApiError(403, "forbidden", "recording interactions needs a supervisor or admin")
+    policy.require(actor, "interactions.write")
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "too_large", f"the body is over {MAX_BODY_BYTES} bytes")
@@ -154,7 +154,9 @@ async def get_timeline(
     customer_external_id: str,
     request: Request,
     limit: int = Query(50, ge=1, le=200),
-    before: float | None = Query(None, ge=0, description="epoch seconds: entries older than"),
+    before: float | None = Query(
+        None, ge=0, le=MAX_EPOCH_SECONDS, description="epoch seconds: entries older than"
+    ),
     actor: Actor = Depends(current_actor),
 ) -> dict[str, Any]:
     access_site(actor, site_id)
@@ -170,7 +172,7 @@ async def get_conversation_timeline(
     conversation_id: str,
     request: Request,
     limit: int = Query(50, ge=1, le=200),
-    before: float | None = Query(None, ge=0),
+    before: float | None = Query(None, ge=0, le=MAX_EPOCH_SECONDS),
     actor: Actor = Depends(current_actor),
 ) -> dict[str, Any]:
     """The timeline of the customer behind a chat; an unidentified visitor has none (empty)."""

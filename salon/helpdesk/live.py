@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from salon.chat.models import Conversation, Message
-from salon.chat.service import SUPERVISORS
 from salon.core.bus import EventBus
 from salon.core.clock import utcnow
 from salon.customers.service import customer_profile
 from salon.db.engine import Database
 from salon.helpdesk.models import HelpThread
 from salon.helpdesk.service import TOPIC_HELP_THREAD, member_ids, thread_views
+from salon.identity import policy
 from salon.identity.service import Actor
 
 CUSTOMER_FIELDS = ("name", "tier", "lifetime_value", "orders")
@@ -52,7 +52,7 @@ class HelpdeskRelay:
             return (
                 actor.associate_id == asker
                 or actor.associate_id in experts
-                or actor.role in SUPERVISORS
+                or policy.allows(actor, "helpdesk.answer_any")
             )
 
         self.consoles.push(thread.site_id, frame, concerned)

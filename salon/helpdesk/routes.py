@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from salon.core.errors import ApiError
 from salon.helpdesk import service, snippets
 from salon.helpdesk.live import shopper_context
+from salon.helpdesk.models import ExpertGroup
 from salon.helpdesk.schemas import (
     AskIn,
     GroupIn,
@@ -19,7 +20,8 @@ from salon.helpdesk.schemas import (
 )
 from salon.helpdesk.search import search
 from salon.identity.service import Actor, access_site
-from salon.web.services import current_actor, services
+from salon.privacy import audit
+from salon.web.services import client_ip, current_actor, services
 
 router = APIRouter(tags=["help desk"])
 BASE = "/api/sites/{site_id}/helpdesk"
@@ -45,7 +47,11 @@ async def create_group(
     site_id: str, body: GroupIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     service.require_supervisor(actor, site_id)
-    group_id = await service.save_group(services(request).db, site_id, body)
+    detail = {"name": body.name, "member_ids": body.member_ids}
+    target = audit.created(ExpertGroup, "expert_group")
+    ip = client_ip(request)
+    with audit.recorded(actor, "helpdesk.group_create", target, site_id, detail, ip):
+        group_id = await service.save_group(services(request).db, site_id, body)
     return {"group": await _group(request, actor, site_id, group_id)}
 
 
@@ -58,7 +64,11 @@ async def change_group(
     actor: Actor = Depends(current_actor),
 ) -> dict[str, Any]:
     service.require_supervisor(actor, site_id)
-    await service.save_group(services(request).db, site_id, body, group_id)
+    detail = {"name": body.name, "member_ids": body.member_ids}
+    target = f"expert_group:{group_id}"
+    ip = client_ip(request)
+    with audit.recorded(actor, "helpdesk.group_update", target, site_id, detail, ip):
+        await service.save_group(services(request).db, site_id, body, group_id)
     return {"group": await _group(request, actor, site_id, group_id)}
 
 
@@ -68,7 +78,9 @@ async def delete_group(
 ) -> Response:
     """Its threads go with it; snippets saved from them stay."""
     service.require_supervisor(actor, site_id)
-    await service.delete_group(services(request).db, site_id, group_id)
+    target = f"expert_group:{group_id}"
+    with audit.recorded(actor, "helpdesk.group_delete", target, site_id, None, client_ip(request)):
+        await service.delete_group(services(request).db, site_id, group_id)
     return Response(status_code=204)
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.chat.service import SUPERVISORS
 from salon.chat.store import iso
 from salon.core.bus import EventBus
 from salon.core.clock import utcnow
@@ -29,6 +28,7 @@ from salon.helpdesk.models import (
     HelpThread,
 )
 from salon.helpdesk.schemas import AskIn, GroupIn
+from salon.identity import policy
 from salon.identity.models import Associate, AssociateSite
 from salon.identity.service import Actor, access_site
 
@@ -38,13 +38,13 @@ THREAD_SCOPES = ("queue", "mine", "all")
 
 
 def is_supervisor(actor: Actor) -> bool:
-    return actor.role in SUPERVISORS
+    """Answers (and sees) every expert group's questions, not only its own groups'."""
+    return policy.allows(actor, "helpdesk.answer_any")
 
 
 def require_supervisor(actor: Actor, site_id: str) -> None:
     access_site(actor, site_id)
-    if not is_supervisor(actor):
-        raise ApiError(403, "forbidden", "only a supervisor or an admin manages expert groups")
+    policy.require(actor, "helpdesk.groups.manage")
 
 
 # -- groups ------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from salon.core.ids import new_id
 from salon.db.engine import Database
 from salon.helpdesk.models import KnowledgeSnippet
 from salon.helpdesk.schemas import SnippetFromThreadIn, SnippetIn
-from salon.helpdesk.service import access_thread, can_answer, is_supervisor
+from salon.helpdesk.service import access_thread, can_answer
+from salon.identity import policy
 from salon.identity.service import Actor, access_site
 
 
@@ -86,7 +87,9 @@ async def _own_snippet(
     snippet = await session.get(KnowledgeSnippet, snippet_id)
     if snippet is None or snippet.site_id != site_id:
         raise ApiError(404, "not_found", "snippet not found")
-    if snippet.created_by != actor.associate_id and not is_supervisor(actor):
+    if snippet.created_by != actor.associate_id and not policy.allows(
+        actor, "helpdesk.snippets.edit_any"
+    ):
         raise ApiError(403, "forbidden", "only its author or a supervisor changes a snippet")
     return snippet
 

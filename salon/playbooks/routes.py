@@ -14,18 +14,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from salon.chat.service import SUPERVISORS
 from salon.core.clock import utcnow
 from salon.core.errors import ApiError, describe_validation_error, field_path
 from salon.customers.models import Customer
+from salon.identity import policy
 from salon.identity.models import Site
 from salon.identity.service import Actor, RateLimiter, access_site
 from salon.offers.service import describe_discount
 from salon.playbooks import conditions, service
 from salon.playbooks import coupons as coupon_rules
+from salon.playbooks.models import Playbook
 from salon.playbooks.schemas import ACTION_TYPES, BudgetIn, EnabledIn, PlaybookIn
 from salon.playbooks.signals import visit_signals
+from salon.privacy import audit
 from salon.tracking.models import Visitor
 from salon.tracking.service import check_origin
 from salon.web.services import client_ip, current_actor, services
@@ -37,8 +40,7 @@ COUPON_CHECKS = RateLimiter(60, 60)  # per IP and site: codes cannot be guessed 
 
 def _supervisor(actor: Actor, site_id: str) -> None:
     access_site(actor, site_id)
-    if actor.role not in SUPERVISORS:
-        raise ApiError(403, "forbidden", "only a supervisor or an admin changes playbooks")
+    policy.require(actor, "playbooks.write")
 
 
 async def _body(request: Request, model: type[PlaybookIn]) -> PlaybookIn:
@@ -88,6 +90,21 @@ async def list_playbooks(
     return {"playbooks": out}
 
 
+async def _audit_save(
+    session: AsyncSession, actor: Actor, playbook: Playbook, request: Request, created: bool
+) -> None:
+    """A saved playbook in the audit log, in the save's own transaction."""
+    await audit.record(
+        session,
+        actor,
+        "playbook.save",
+        f"playbook:{playbook.id}",
+        playbook.site_id,
+        {"name": playbook.name, "version": playbook.version, "created": created},
+        client_ip(request),
+    )
+
+
 @router.post("/api/sites/{site_id}/playbooks", status_code=201)
 async def create(site_id: str, request: Request, actor: Actor = Depends(current_actor)) -> Any:
     _supervisor(actor, site_id)
@@ -96,6 +113,7 @@ async def create(site_id: str, request: Request, actor: Actor = Depends(current_
     async with svc.db.writer() as session:
         playbook = await service.create_playbook(session, site_id, data, actor.associate_id)
         view = service.playbook_view(playbook)
+        await _audit_save(session, actor, playbook, request, created=True)
     svc.playbooks.invalidate(site_id)
     return {"playbook": view}
 
@@ -156,6 +174,7 @@ async def change(
         playbook = await service.get_playbook(session, site_id, playbook_id)
         await service.update_playbook(session, playbook, data, actor.associate_id, version)
         view = service.playbook_view(playbook)
+        await _audit_save(session, actor, playbook, request, created=False)
     svc.playbooks.invalidate(site_id)
     return {"playbook": view}
 
@@ -174,6 +193,15 @@ async def enable(
         playbook = await service.get_playbook(session, site_id, playbook_id)
         playbook.enabled = body.enabled
         view = service.playbook_view(playbook)
+        await audit.record(
+            session,
+            actor,
+            "playbook.enable",
+            f"playbook:{playbook.id}",
+            site_id,
+            {"enabled": body.enabled},
+            client_ip(request),
+        )
     svc.playbooks.invalidate(site_id)
     return {"playbook": view}
 
@@ -248,6 +276,15 @@ async def set_budget(
             "coupon_daily_budget": body.daily_cap,
         }
         site.settings = settings
+        await audit.record(
+            session,
+            actor,
+            "site.settings",
+            f"site:{site_id}",
+            site_id,
+            {"coupon_daily_budget": body.daily_cap},
+            client_ip(request),
+        )
     svc.playbooks.invalidate(site_id, site_settings=True)
     return {"daily_cap": body.daily_cap}
 
@@ -330,7 +367,7 @@ async def _check(request: Request, origin: str | None) -> dict[str, Any]:
     if site is None:
         raise ApiError(404, "unknown_site", "no site has this key", field="site_key")
     check_origin(site, origin)
-    COUPON_CHECKS.take(f"{client_ip(request)}:{site.id}", "coupon checks")
+    await COUPON_CHECKS.take(f"{client_ip(request)}:{site.id}", "coupon checks")
     async with svc.db.reader() as session:
         customer_id = None
         if data.customer_id:

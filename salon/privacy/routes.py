@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from salon.core.ids import SQL_INT_MAX
+from salon.core.ids import SQL_BIGINT_MAX
 from salon.identity import policy
 from salon.identity.service import Actor, access_site
 from salon.privacy import audit, export, retention, service
@@ -116,7 +116,7 @@ async def audit_log(
     site_id: str,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_LIMIT)] = 100,
-    before: Annotated[int | None, Query(ge=1, le=SQL_INT_MAX)] = None,
+    before: Annotated[int | None, Query(ge=1, le=SQL_BIGINT_MAX)] = None,
     actor: Actor = Depends(current_actor),
 ) -> dict[str, Any]:
     """Newest first; pass the last entry's id as `before` for the next page."""

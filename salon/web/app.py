@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "login": RateLimiter(settings.login_attempts_per_5min, 300, "login"),
             "starts": RateLimiter(settings.chat_starts_per_minute, 60, "starts"),
             "messages": RateLimiter(settings.chat_messages_per_minute, 60, "messages"),
+            "api": RateLimiter(settings.api_calls_per_minute, 60, "api"),
         }
         for limiter in [*limiters.values(), playbook_routes.COUPON_CHECKS]:
             limiter.redis = redis  # shared by every node (None: this process's own)
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             attribution=AttributionLedger(db, bus, sites),
             outbox=outbox,
             playbooks=playbooks,
+            api_limiter=limiters["api"],
         )
         HelpdeskRelay(bus, db, app.state.services.chat_hub)  # help-desk frames to consoles
         app.state.node = node

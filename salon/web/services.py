@@ -23,6 +23,7 @@ from salon.tracking.ingest import Ingestor
 SESSION_COOKIE = "salon_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ACTOR_SCOPE_KEY = "salon.actor"
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Services:
     attribution: AttributionLedger
     outbox: WidgetOutbox
     playbooks: PlaybookEngine
+    api_limiter: RateLimiter  # per associate (RELIABILITY.md promise 7)
 
 
 def services(request: Request) -> Services:
@@ -67,11 +69,17 @@ def client_ip(request: Request | WebSocket) -> str:
 
 
 async def current_actor(request: Request) -> Actor:
-    """The logged-in associate; writes also need the CSRF header matching the session."""
+    """The logged-in associate; writes also need the CSRF header matching the session.
+    Looked up once per request: the app-wide policy check and the route share it."""
+    cached = request.scope.get(ACTOR_SCOPE_KEY)
+    if isinstance(cached, Actor):
+        return cached
     svc = services(request)
     actor = await actor_for_token(svc.db, request.cookies.get(SESSION_COOKIE))
     if actor is None:
         raise ApiError(401, "unauthorized", "log in first")
     if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != actor.csrf_token:
         raise ApiError(403, "csrf", "missing or wrong X-CSRF-Token header")
+    await svc.api_limiter.take(actor.associate_id, "API calls")  # once per request
+    request.scope[ACTOR_SCOPE_KEY] = actor
     return actor

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
 
+from salon.identity import policy
 from salon.identity.service import Actor, actor_for_token
 from salon.web.services import SESSION_COOKIE, ws_services
 
@@ -64,23 +65,34 @@ async def accept_console(websocket: WebSocket) -> ConsoleHello | None:
     if not isinstance(site_id, str) or site_id not in actor.site_ids:
         await refuse(websocket, "not_found", "site not found")
         return None
+    refusal = policy.socket_refusal(actor, websocket.scope)
+    if refusal is not None:
+        await refuse(websocket, *refusal)
+        return None
     return ConsoleHello(actor, site_id, hello, token)
 
 
 async def watch_session(
-    websocket: WebSocket, token: str | None, site_id: str, stop: Callable[[], None]
+    websocket: WebSocket,
+    token: str | None,
+    site_id: str,
+    stop: Callable[[], None],
+    role: str | None = None,
 ) -> None:
-    """Logout, removal or losing the site closes an open socket within a few seconds."""
+    """Logout, removal, losing the site or a new role (what the socket may see and send was
+    decided with the old one) closes an open socket within a few seconds."""
     svc = ws_services(websocket)
     while True:
         await asyncio.sleep(SESSION_RECHECK_SECONDS)
         actor = await actor_for_token(svc.db, token)
-        if actor is None or site_id not in actor.site_ids:
+        ended = actor is None or site_id not in actor.site_ids
+        if ended or (role is not None and actor is not None and actor.role != role):
+            code, message = ("unauthorized", "session ended")
+            if not ended:
+                code, message = "role_changed", "your role changed"
             with contextlib.suppress(Exception):
                 await websocket.send_text(
-                    json.dumps(
-                        {"type": "error", "code": "unauthorized", "message": "session ended"}
-                    )
+                    json.dumps({"type": "error", "code": code, "message": message})
                 )
             stop()
             return

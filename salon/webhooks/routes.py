@@ -7,24 +7,26 @@ need a supervisor or admin, and only they see an endpoint's signing secret.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from salon.core.errors import ApiError
+from salon.identity import policy
 from salon.identity.service import Actor, access_site
-from salon.web.services import current_actor, services
+from salon.privacy import audit
+from salon.web.services import client_ip, current_actor, services
 from salon.webhooks import service
+from salon.webhooks.models import WebhookEndpoint
 from salon.webhooks.schemas import EndpointIn, EndpointPatch
 
 router = APIRouter(tags=["webhooks"])
-MANAGERS = ("supervisor", "admin")
 PREFIX = "/api/sites/{site_id}/webhooks"
 
 
 def _manager(actor: Actor, site_id: str) -> None:
     access_site(actor, site_id)
-    if actor.role not in MANAGERS:
-        raise ApiError(403, "forbidden", "managing webhooks needs a supervisor or admin")
+    policy.require(actor, "webhooks.manage")
 
 
 @router.get(PREFIX)
@@ -33,7 +35,7 @@ async def list_endpoints(
 ) -> dict[str, Any]:
     access_site(actor, site_id)
     found = await service.list_endpoints(services(request).db, site_id)
-    secrets = actor.role in MANAGERS
+    secrets = policy.allows(actor, "webhooks.manage")
     return {
         "events": list(service.EVENTS),
         "endpoints": [service.endpoint_view(e, secrets) for e in found],
@@ -45,9 +47,12 @@ async def create_endpoint(
     site_id: str, body: EndpointIn, request: Request, actor: Actor = Depends(current_actor)
 ) -> dict[str, Any]:
     _manager(actor, site_id)
-    endpoint = await service.create_endpoint(
-        services(request).db, site_id, body.url, body.events, body.description, body.active
-    )
+    detail = {"host": urlsplit(body.url).hostname, "events": body.events, "active": body.active}
+    target = audit.created(WebhookEndpoint, "webhook_endpoint")
+    with audit.recorded(actor, "webhook.create", target, site_id, detail, client_ip(request)):
+        endpoint = await service.create_endpoint(
+            services(request).db, site_id, body.url, body.events, body.description, body.active
+        )
     return {"endpoint": service.endpoint_view(endpoint, with_secret=True)}
 
 
@@ -83,7 +88,7 @@ async def get_endpoint(
 ) -> dict[str, Any]:
     access_site(actor, site_id)
     endpoint = await service.get_endpoint(services(request).db, site_id, endpoint_id)
-    return {"endpoint": service.endpoint_view(endpoint, actor.role in MANAGERS)}
+    return {"endpoint": service.endpoint_view(endpoint, policy.allows(actor, "webhooks.manage"))}
 
 
 @router.patch(PREFIX + "/{endpoint_id}")
@@ -99,7 +104,12 @@ async def update_endpoint(
     for name, value in changes.items():
         if value is None:
             raise ApiError(422, "invalid", f"{name}: may not be null", field=name)
-    endpoint = await service.update_endpoint(services(request).db, site_id, endpoint_id, changes)
+    detail = {"changed": sorted(changes), "events": changes.get("events")}
+    target = f"webhook_endpoint:{endpoint_id}"
+    with audit.recorded(actor, "webhook.update", target, site_id, detail, client_ip(request)):
+        endpoint = await service.update_endpoint(
+            services(request).db, site_id, endpoint_id, changes
+        )
     return {"endpoint": service.endpoint_view(endpoint, with_secret=True)}
 
 
@@ -108,7 +118,9 @@ async def delete_endpoint(
     site_id: str, endpoint_id: str, request: Request, actor: Actor = Depends(current_actor)
 ) -> Response:
     _manager(actor, site_id)
-    await service.delete_endpoint(services(request).db, site_id, endpoint_id)
+    target = f"webhook_endpoint:{endpoint_id}"
+    with audit.recorded(actor, "webhook.delete", target, site_id, None, client_ip(request)):
+        await service.delete_endpoint(services(request).db, site_id, endpoint_id)
     return Response(status_code=204)
 
 

@@ -169,7 +169,12 @@ def cluster(
             site,
             emails,
             tmp,
-            {"SALON_REDIS_URL": redis.url, "SALON_WEEKLY_REPORT": "false", **(env or {})},
+            {
+                "SALON_REDIS_URL": redis.url,
+                "SALON_WEEKLY_REPORT": "false",
+                "SALON_API_CALLS_PER_MINUTE": "100000",
+                **(env or {}),
+            },
         )
         try:
             for _ in range(nodes):

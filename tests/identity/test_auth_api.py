@@ -58,3 +58,18 @@ def test_failed_logins_are_rate_limited_per_ip(limited_server: LiveServer) -> No
     assert blocked.status_code == 429
     assert int(blocked.headers["retry-after"]) > 0
     assert "too many failed logins" in blocked.json()["error"]["message"]
+
+
+def test_console_api_calls_are_rate_limited_per_associate(sqlite_url: str) -> None:
+    limited_server = LiveServer.start(sqlite_url, api_calls_per_minute=20)
+    site = limited_server.make_site()
+    busy, _ = limited_server.login(limited_server.make_associate([site]))
+    calm, _ = limited_server.login(limited_server.make_associate([site]))
+    answers = [busy.get("/api/auth/me").status_code for _ in range(25)]
+    assert answers[:20] == [200] * 20  # 20 a minute here (200 by default)
+    assert set(answers[20:]) == {429}
+    refused = busy.get("/api/auth/me")
+    assert int(refused.headers["retry-after"]) > 0
+    assert "too many API calls" in refused.json()["error"]["message"]
+    assert calm.get("/api/auth/me").status_code == 200  # per associate, not per server
+    limited_server.stop()
