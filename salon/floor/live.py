@@ -16,14 +16,14 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from salon.chat.service import TOPIC_CONVERSATION, TOPIC_MESSAGE
 from salon.core.bus import EventBus
 from salon.floor.avatar import FloorRules, visit_summary
 from salon.floor.state import VisitState
-from salon.insight.scorer import InsightScorer
+from salon.insight.scorer import Insight, InsightScorer
 from salon.privacy.events import TOPIC_PRIVACY_ERASED
 from salon.tracking.service import TOPIC_INGESTED
 
@@ -37,6 +37,8 @@ EXPLAIN_EVERY_SECONDS = 10.0  # reasons cost a prediction per feature: refreshed
 MAX_SCORED_PER_ROUND = 300
 TOPIC_ABANDONMENT_MOMENT = "insight.abandonment_moment"  # for the playbooks issue
 TOPIC_MOOD_SHIFT = "insight.mood_shift"
+# {"insights": [[site_id, visit_id, Insight fields], ...]}: the scoring node's round, for the rest
+TOPIC_INSIGHTS = "insight.scored"
 REPLAY_DEPTH = 2000
 SUBSCRIBER_BACKLOG = 500
 
@@ -109,7 +111,10 @@ class LiveFloor:
         self._task: asyncio.Task[None] | None = None
         self._scoring: asyncio.Task[None] | None = None
         self._to_score: set[tuple[str, str]] = set()
+        # several nodes: only the leader runs the models, the others apply what it publishes
+        self.scores: Callable[[], bool] = lambda: True
         bus.subscribe(TOPIC_INGESTED, self.on_ingested)
+        bus.subscribe(TOPIC_INSIGHTS, self.on_insights)
         bus.subscribe(TOPIC_CONVERSATION, self.on_chat)
         bus.subscribe(TOPIC_MESSAGE, self.on_chat_message)
         bus.subscribe(TOPIC_MOOD_SHIFT, self.on_contact_mood_shift)
@@ -189,6 +194,16 @@ class LiveFloor:
                 self._to_score.discard((site_id, state.visit_id))
                 feed.removed.add(state.visit_id)
                 feed.dirty.discard(state.visit_id)
+
+    async def on_insights(self, payload: dict[str, Any]) -> None:
+        """The scoring node's round: the same scores and reasons on this node's floor."""
+        if self.scores():
+            return  # this node scored them itself
+        for site_id, visit_id, fields in payload["insights"]:
+            state = self.state.get(site_id, visit_id)
+            if state is not None:
+                state.insight = Insight(**fields)
+                self._feed(site_id).dirty.add(visit_id)
 
     def touch(self, site_id: str, visit_id: str) -> None:
         """Something outside the events changed a visit (a playbook's alert): resend it."""
@@ -307,6 +322,9 @@ class LiveFloor:
         """
         if self.scorer is None:
             return
+        if not self.scores():  # another node scores; its rounds arrive in on_insights
+            self._to_score.clear()  # (a node that becomes the leader rescores what changes)
+            return
         due: list[VisitState] = []
         for site_id, visit_id in list(self._to_score):
             state = self.state.get(site_id, visit_id)
@@ -328,7 +346,12 @@ class LiveFloor:
             if explained:
                 state.explained_at = now
         by_id = {s.visit_id: s for s in due}
-        for visit_id, insight in self.scorer.assemble(due, rows, predicted, now).items():
+        assembled = self.scorer.assemble(due, rows, predicted, now)
+        await self.bus.publish(
+            TOPIC_INSIGHTS,
+            {"insights": [[by_id[v].site_id, v, asdict(i)] for v, i in assembled.items()]},
+        )
+        for visit_id, insight in assembled.items():
             state = by_id[visit_id]
             state.insight = insight
             self._feed(state.site_id).dirty.add(visit_id)

@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outbox.connect(bus)
         playbooks = PlaybookEngine(db, bus, sites, floor, outbox)
         playbooks.leads = lambda: leader.held
+        floor.scores = lambda: leader.held  # the models run once per installation
         limiters = {
             "login": RateLimiter(settings.login_attempts_per_5min, 300, "login"),
             "starts": RateLimiter(settings.chat_starts_per_minute, 60, "starts"),

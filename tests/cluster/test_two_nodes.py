@@ -65,6 +65,25 @@ def test_every_node_floor_shows_every_visitor(two: Cluster) -> None:
         assert answer.json()["visit"] in {v["id"] for v in frame["visits"]}
 
 
+def test_the_models_run_once_and_every_floor_shows_their_scores(two: Cluster) -> None:
+    leader = wait_for(
+        lambda: next((n for n in two.nodes if n.health()["leader"]), None), timeout=20
+    )
+    other = next(n for n in two.nodes if n is not leader)
+    client, csrf = other.login(two.emails[1])
+    with floor_socket(other.base_url, client) as socket:
+        hello(socket, csrf, two.site)
+        body = batch(two.site, shopping_events())
+        answer = httpx.post(other.base_url + "/api/track", json=body, timeout=10)
+        assert answer.status_code == 200, answer.text
+        # the node that took the events does not score them: the leader's round arrives
+        _, summary = until_visit(
+            socket, answer.json()["visit"], lambda s: s["intent"] is not None, timeout=15
+        )
+    assert 0.0 <= summary["intent"] <= 1.0
+    assert summary["explain"]["intent"]  # with the leader's reasons, in words
+
+
 def test_shopper_on_one_node_chats_with_an_associate_on_the_other(two: Cluster) -> None:
     first, second = two.nodes
     associate = two.associate(second, 1)
