@@ -46,6 +46,9 @@ def _serve(host: str, port: int) -> None:
         host=host,
         port=port,
         ws_max_size=64 * 1024,
+        # the floor sends one delta to every console: compressing it per socket cost 10-17% of
+        # the consoles' node (docs/benchmarks.md); deltas are small JSON, sent as they are
+        ws_per_message_deflate=False,
         proxy_headers=True,
         log_level=os.environ.get("SALON_LOG_LEVEL", "info"),
         access_log=False,
