@@ -37,8 +37,9 @@ lint: $(VENV)/.installed-dev ## ruff and mypy --strict
 	$(VENV)/bin/ruff check salon tests bench
 	$(VENV)/bin/mypy salon
 
-bench: $(VENV)/.installed-dev services ## ingest rate and floor latency, see docs/benchmarks.md
+bench: $(VENV)/.installed-dev services ## one node, then several on PostgreSQL + Redis; docs/benchmarks.md
 	$(PY) bench/run.py
+	$(PY) bench/cluster.py
 
 services: ## start PostgreSQL and Redis when they are stopped
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

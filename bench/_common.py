@@ -63,6 +63,14 @@ def base_url(url: str) -> str:
     return f"{split.scheme}://{split.netloc}{split.path.rstrip('/')}"
 
 
+def base_urls(spec: str) -> list[str]:
+    """One URL, or several separated by commas (the nodes of one installation), each checked."""
+    urls = [base_url(part.strip()) for part in spec.split(",") if part.strip()]
+    if not urls:
+        raise SystemExit("--url needs at least one URL")
+    return urls
+
+
 def origin_of(url: str) -> str:
     split = urlsplit(url)
     return f"{split.scheme}://{split.netloc}"

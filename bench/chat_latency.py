@@ -12,6 +12,10 @@ a message whose body carries a unique marker. Two latencies per message: send ->
 `ack` (committed), and send -> the console's `message` frame with that body. Times are
 time.monotonic(), one clock for every process on the machine. At the end the shoppers close
 their conversations and the associate's availability is put back.
+
+Several nodes: shoppers use `--url`, the associates (login, claims, console sockets) use
+`--console-url`. `--email` may list several associates (same password), separated by commas:
+the conversations are claimed by them in turn, each with a console socket of its own.
 """
 
 from __future__ import annotations
@@ -68,7 +72,10 @@ class ShopperSide:
         self.errors[what] = self.errors.get(what, 0) + 1
 
 
-def body_of(run_tag: str, client_id: str) -> str:
+def body_of(run_tag: str, client_id: str, statement: bool = False) -> str:
+    """A question by default (which the topics engine groups); a plain remark if `statement`."""
+    if statement:
+        return f"Bench {run_tag} {client_id}: thanks, the black tote then."
     return f"Bench {run_tag} {client_id}: is the tote available in black?"
 
 
@@ -105,9 +112,12 @@ async def _console(url: str, auth: FloorLogin, prefix: str, ready: Any, stop: An
     return result
 
 
-def _console_process(url: str, auth: FloorLogin, prefix: str, ready: Any, stop: Any,
+def _console_process(url: str, auths: list[FloorLogin], prefix: str, ready: Any, stop: Any,
                      results: Any) -> None:
-    results.put(asyncio.run(_console(url, auth, prefix, ready, stop)))
+    async def run() -> list[ConsoleResult]:
+        return await asyncio.gather(*(_console(url, auth, prefix, ready, stop)
+                                      for auth in auths))
+    results.put(asyncio.run(run()))
 
 
 # ---- setting up: availability, conversations, claims, sockets ---------------------------------
@@ -176,40 +186,51 @@ async def _bounded(limit: int, jobs: list[Any]) -> None:
     await asyncio.gather(*(run(job) for job in jobs))
 
 
-async def setup(url: str, site_key: str, auth: FloorLogin, count: int, connections: int,
-                side: ShopperSide) -> tuple[list[Chat], dict[str, Any] | None]:
-    """The chats the associate holds, each with its shopper socket; and the old availability."""
-    async with _common.client(url, connections, timeout=15) as http:
-        me = await http.get("/api/chat/me", headers=_associate_headers(auth))
-        previous = me.json() if me.status_code == 200 else None
-        put = await http.put("/api/chat/me", headers=_associate_headers(auth),
-                             json={"availability": "available", "max_chats": 10})
-        if put.status_code != 200:
-            side.setup_errors.append(f"PUT /api/chat/me answered {put.status_code}")
+Availability = list[tuple[FloorLogin, dict[str, Any] | None]]
+
+
+async def setup(url: str, site_key: str, auths: list[FloorLogin], count: int, connections: int,
+                side: ShopperSide, console_url: str | None = None,
+                ) -> tuple[list[Chat], Availability]:
+    """The chats the associates hold, each with its shopper socket; and the old availability."""
+    async with _common.client(url, connections, timeout=15) as http, \
+            _common.client(console_url or url, connections, timeout=15) as staff:
+        previous: Availability = []
+        for auth in auths:
+            me = await staff.get("/api/chat/me", headers=_associate_headers(auth))
+            previous.append((auth, me.json() if me.status_code == 200 else None))
+            put = await staff.put("/api/chat/me", headers=_associate_headers(auth),
+                                  json={"availability": "available", "max_chats": 10})
+            if put.status_code != 200:
+                side.setup_errors.append(f"PUT /api/chat/me answered {put.status_code}")
         started: list[Chat | None] = [None] * count
 
         async def start(i: int) -> None:
             started[i] = await _start(http, site_key, side)
         await _bounded(connections, [start(i) for i in range(count)])
         chats = [c for c in started if c is not None]
-        await _bounded(connections, [_claim(http, auth, c, side) for c in chats])
-        mine = await http.get(f"/api/sites/{auth.site_id}/chat/conversations",
-                              params={"scope": "mine"}, headers=_associate_headers(auth))
-        if mine.status_code != 200:
-            raise SystemExit(f"GET .../chat/conversations?scope=mine answered "
-                             f"{mine.status_code}: {mine.text[:300]}")
-        held = {str(c["id"]) for c in mine.json().get("conversations", [])}
+        await _bounded(connections, [_claim(staff, auths[i % len(auths)], c, side)
+                                     for i, c in enumerate(chats)])
+        held: set[str] = set()
+        for auth in auths:
+            mine = await staff.get(f"/api/sites/{auth.site_id}/chat/conversations",
+                                   params={"scope": "mine"}, headers=_associate_headers(auth))
+            if mine.status_code != 200:
+                raise SystemExit(f"GET .../chat/conversations?scope=mine answered "
+                                 f"{mine.status_code}: {mine.text[:300]}")
+            held |= {str(c["id"]) for c in mine.json().get("conversations", [])}
         side.not_held = sum(c.conversation_id not in held for c in chats)
         chats = [c for c in chats if c.conversation_id in held]
     await _bounded(connections, [_open(url, site_key, c, side) for c in chats])
     return [c for c in chats if c.ws is not None], previous
 
 
-async def teardown(url: str, auth: FloorLogin, chats: list[Chat], connections: int,
-                   previous: dict[str, Any] | None) -> None:
-    """Close the sockets and the conversations; give the associate their availability back."""
+async def teardown(url: str, chats: list[Chat], connections: int, previous: Availability,
+                   console_url: str | None = None) -> None:
+    """Close the sockets and the conversations; give the associates their availability back."""
     await asyncio.gather(*(c.ws.close() for c in chats if c.ws), return_exceptions=True)
-    async with _common.client(url, connections, timeout=15) as http:
+    async with _common.client(url, connections, timeout=15) as http, \
+            _common.client(console_url or url, connections, timeout=15) as staff:
         async def quietly(request: Any) -> None:
             with contextlib.suppress(Exception):  # best effort: the numbers are already in
                 await request
@@ -217,17 +238,20 @@ async def teardown(url: str, auth: FloorLogin, chats: list[Chat], connections: i
         jobs = [quietly(http.post(f"/api/chat/conversations/{c.conversation_id}/close", json={},
                                   headers={"Authorization": f"Bearer {c.token}"}))
                 for c in chats]
-        if previous:
-            jobs.append(quietly(http.put("/api/chat/me", headers=_associate_headers(auth), json={
-                "availability": previous.get("availability", "away"),
-                "max_chats": previous.get("max_chats", 3)})))
+        for auth, before in previous:
+            if before:
+                jobs.append(quietly(staff.put(
+                    "/api/chat/me", headers=_associate_headers(auth),
+                    json={"availability": before.get("availability", "away"),
+                          "max_chats": before.get("max_chats", 3)})))
         await _bounded(connections, jobs)
 
 
 # ---- the measured part ------------------------------------------------------------------------
 
 async def _shopper(chat: Chat, index: int, run_tag: str, interval: float, start: float,
-                   end: float, grace_end: float, side: ShopperSide, rng: random.Random) -> None:
+                   end: float, grace_end: float, side: ShopperSide, rng: random.Random,
+                   statement: bool = False) -> None:
     assert chat.ws is not None
     ws = chat.ws
 
@@ -250,7 +274,7 @@ async def _shopper(chat: Chat, index: int, run_tag: str, interval: float, start:
             n += 1
             side.sent[client_id] = time.monotonic()
             await ws.send(json.dumps({"type": "send", "client_id": client_id,
-                                      "body": body_of(run_tag, client_id)}))
+                                      "body": body_of(run_tag, client_id, statement)}))
             due += interval * rng.uniform(0.5, 1.5)
         await asyncio.wait({reader}, timeout=max(0.0, grace_end - time.monotonic()))
         if reader.done() and (problem := reader.exception()) is not None:
@@ -262,38 +286,44 @@ async def _shopper(chat: Chat, index: int, run_tag: str, interval: float, start:
         await asyncio.gather(reader, return_exceptions=True)
 
 
-async def drive(args: argparse.Namespace, url: str, auth: FloorLogin, run_tag: str,
-                say: Any) -> tuple[ShopperSide, float]:
+async def drive(args: argparse.Namespace, url: str, auths: list[FloorLogin], run_tag: str,
+                say: Any, console_url: str | None = None) -> tuple[ShopperSide, float]:
     side = ShopperSide()
     try:
         chats, previous = await asyncio.wait_for(
-            setup(url, args.site_key, auth, args.conversations, args.connections, side),
-            SETUP_TIMEOUT)
+            setup(url, args.site_key, auths, args.conversations, args.connections, side,
+                  console_url),
+            args.setup_timeout)
     except TimeoutError as exc:
-        raise SystemExit(f"setting up the conversations took over {SETUP_TIMEOUT:g} s") from exc
+        raise SystemExit(f"setting up the conversations took over {args.setup_timeout:g} s") \
+            from exc
     side.chats = len(chats)
     try:
         if not chats:
             raise SystemExit("no conversation could be started, claimed and connected: "
                              + "; ".join(side.setup_errors or [str(side.errors)]))
-        say(f"chat: {len(chats)} conversations held by the associate; sending a message every "
+        say(f"chat: {len(chats)} conversations held by {len(auths)} associate(s); sending a "
+            "message every "
             f"~{args.interval:g} s from each for {args.seconds:g} s ...")
         start = time.monotonic() + 0.2
         end = start + args.seconds
         rng = random.Random()
         await asyncio.gather(*(_shopper(c, i, run_tag, args.interval, start, end,
-                                        end + args.grace, side, rng)
+                                        end + args.grace, side, rng, args.statements)
                                for i, c in enumerate(chats)))
         return side, end - start
     finally:
-        await teardown(url, auth, chats, args.connections, previous)
+        await teardown(url, chats, args.connections, previous, console_url)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the shoppers' node")
+    parser.add_argument("--console-url", default=None,
+                        help="the associates' node (default: --url)")
     parser.add_argument("--site-key", required=True)
-    parser.add_argument("--email", required=True)
+    parser.add_argument("--email", required=True,
+                        help="the associate, or several separated by commas (same password)")
     parser.add_argument("--password", default=os.environ.get(PASSWORD_ENV),
                         help=f"the associate's password (or ${PASSWORD_ENV})")
     parser.add_argument("--conversations", type=int, default=200, help="shoppers chatting")
@@ -304,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds to wait for the last acks and console frames")
     parser.add_argument("--connections", type=int, default=16,
                         help="HTTP connections and sockets opened at once during set-up")
+    parser.add_argument("--statements", action="store_true",
+                        help="send remarks instead of questions (questions are also grouped "
+                             "into topics by the node that takes them)")
+    parser.add_argument("--setup-timeout", type=float, default=SETUP_TIMEOUT,
+                        help="seconds for starting, claiming and connecting every conversation")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args(argv)
     if not args.password:
@@ -312,38 +347,49 @@ def main(argv: list[str] | None = None) -> int:
             and args.grace >= 0 and args.connections >= 1):
         parser.error("need 1 <= --conversations <= 5000 and positive --interval and --seconds")
     url = _common.base_url(args.url)
-    auth = asyncio.run(login(url, args.email, args.password, args.site_key))
+    console_url = _common.base_url(args.console_url or args.url)
+    emails = [email.strip() for email in args.email.split(",") if email.strip()]
+    auths = [asyncio.run(login(console_url, email, args.password, args.site_key))
+             for email in emails]
     run_tag = secrets.token_hex(4)
-    say = (lambda *_: None) if args.json else print
+    # with --json, progress goes to stderr: stdout stays one JSON line
+    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json else print
 
     ctx = mp.get_context("spawn")
     ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
     console = ctx.Process(target=_console_process, daemon=True,
-                          args=(url, auth, f"Bench {run_tag} ", ready, stop, results))
+                          args=(console_url, auths, f"Bench {run_tag} ", ready, stop, results))
     console.start()
+    for _ in auths:
+        try:
+            joined = ready.get(timeout=60)
+        except Exception as exc:
+            raise SystemExit("gave up waiting for the console socket after 60 s") from exc
+        if joined != "ok":
+            stop.set()
+            raise SystemExit(f"the console could not join: {joined}")
     try:
-        joined = ready.get(timeout=60)
-    except Exception as exc:
-        raise SystemExit("gave up waiting for the console socket after 60 s") from exc
-    if joined != "ok":
-        raise SystemExit(f"the console could not join: {joined}")
-    try:
-        side, elapsed = asyncio.run(drive(args, url, auth, run_tag, say))
+        side, elapsed = asyncio.run(drive(args, url, auths, run_tag, say, console_url))
     finally:
         stop.set()
     try:
-        result: ConsoleResult = results.get(timeout=60)
+        found: list[ConsoleResult] = results.get(timeout=60)
     except Exception as exc:
         raise SystemExit("gave up waiting for the console's results after 60 s") from exc
     console.join(timeout=10)
-    return _report(args, run_tag, side, result, elapsed)
+    merged = ConsoleResult(error="; ".join(r.error for r in found if r.error) or None)
+    for one in found:
+        merged.frames += one.frames
+        for body, arrived in one.seen.items():
+            merged.seen.setdefault(body, arrived)
+    return _report(args, run_tag, side, merged, elapsed)
 
 
 def _report(args: argparse.Namespace, run_tag: str, side: ShopperSide, console: ConsoleResult,
             elapsed: float) -> int:
     acks = [side.acked[c] - t for c, t in side.sent.items() if c in side.acked]
     arrivals = [console.seen[b] - t for c, t in side.sent.items()
-                if (b := body_of(run_tag, c)) in console.seen]
+                if (b := body_of(run_tag, c, args.statements)) in console.seen]
     ack, lat = percentiles(acks), percentiles(arrivals)
 
     def in_ms(stats: dict[str, float]) -> dict[str, float]:

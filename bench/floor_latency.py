@@ -11,6 +11,10 @@ VisitSummary whose page.title holds that marker; latency = arrival - POST start,
 consoles and markers. Send and receive times are time.monotonic(), one clock for every process
 on the machine (Linux CLOCK_MONOTONIC). Filler traffic never retitles a visit that carries a
 recent marker, so deltas the server coalesces (~100 ms) still show every marker.
+
+Several nodes of one installation: `--url` may list them, separated by commas (the sending
+connections are spread over them round-robin), and `--console-url` puts the consoles (and the
+login) on another node; the report then also gives the latency by the node that took the event.
 """
 
 from __future__ import annotations
@@ -140,7 +144,9 @@ class Sender:
     batch: int
     marker_rate: float
     run_tag: str
+    urls: tuple[str, ...] = ()  # nodes to send to, round-robin by connection; () = (url,)
     sent: dict[int, float] = field(default_factory=dict)  # marker -> POST start (monotonic)
+    sent_via: dict[int, str] = field(default_factory=dict)  # marker -> node that took it
     marked_at: dict[int, float] = field(default_factory=dict)  # shopper index -> last marker
     events: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
@@ -152,20 +158,25 @@ class Sender:
         """One page_view per visitor, so all of them are live on the floor before measuring."""
         queue = list(enumerate(self.shoppers))
 
-        async def worker() -> None:
-            async with _common.client(self.url, 1) as http:
+        async def worker(index: int) -> None:
+            async with _common.client(self._node(index), 1) as http:
                 while queue:
                     _, shopper = queue.pop()
                     await self._post(http, shopper.body(self.site_key, [shopper.page_view()]))
-        await asyncio.gather(*(worker() for _ in range(connections)))
+        await asyncio.gather(*(worker(i) for i in range(connections)))
+
+    def _node(self, connection: int) -> str:
+        urls = self.urls or (self.url,)
+        return urls[connection % len(urls)]
 
     async def drive(self, connections: int, start: float, end: float) -> None:
         marker_every = 1.0 / self.marker_rate
         next_marker = start
 
-        async def worker() -> None:
+        async def worker(index: int) -> None:
             nonlocal next_marker
-            async with _common.client(self.url, 1) as http:
+            node = self._node(index)
+            async with _common.client(node, 1) as http:
                 while True:
                     due = start + self._next_batch * self.batch / self.rate
                     if due >= end:
@@ -176,10 +187,11 @@ class Sender:
                     if time.monotonic() >= next_marker:
                         next_marker += marker_every
                         marker, self._markers = self._markers, self._markers + 1
-                    await self._send_one(http, marker)
-        await asyncio.gather(*(worker() for _ in range(connections)))
+                    await self._send_one(http, marker, node)
+        await asyncio.gather(*(worker(i) for i in range(connections)))
 
-    async def _send_one(self, http: httpx.AsyncClient, marker: int | None) -> None:
+    async def _send_one(self, http: httpx.AsyncClient, marker: int | None,
+                        node: str = "") -> None:
         now = time.monotonic()
         if marker is not None:
             index = marker % len(self.shoppers)
@@ -195,6 +207,7 @@ class Sender:
         started = time.monotonic()
         if await self._post(http, shopper.body(self.site_key, events)) and marker is not None:
             self.sent[marker] = started
+            self.sent_via[marker] = node or self.url
 
     async def _post(self, http: httpx.AsyncClient, body: dict[str, Any]) -> bool:
         try:
@@ -210,7 +223,10 @@ class Sender:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--url", default="http://127.0.0.1:8000",
+                        help="the node(s) events are sent to, separated by commas")
+    parser.add_argument("--console-url", default=None,
+                        help="the node the consoles join (default: the first --url)")
     parser.add_argument("--site-key", required=True)
     parser.add_argument("--email", required=True)
     parser.add_argument("--password", default=os.environ.get(PASSWORD_ENV),
@@ -232,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.batch <= 100 and args.visitors >= 1 and args.consoles >= 1
             and args.seconds > 0 and args.rate > 0 and 0 < args.marker_rate <= args.rate):
         parser.error("need 1 <= --batch <= 100 and positive counts and rates")
-    url = _common.base_url(args.url)
+    urls = _common.base_urls(args.url)
+    url = _common.base_url(args.console_url or urls[0])
     auth = asyncio.run(login(url, args.email, args.password, args.site_key))
     run_tag = secrets.token_hex(4)
 
@@ -252,9 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{len(problems)} console(s) could not join the floor: {problems[0]}")
 
     rng = random.Random()
-    sender = Sender(url, args.site_key, [SyntheticShopper(url, rng) for _ in range(args.visitors)],
-                    args.rate, args.batch, args.marker_rate, run_tag)
-    say = (lambda *_: None) if args.json else print
+    sender = Sender(urls[0], args.site_key,
+                    [SyntheticShopper(urls[0], rng) for _ in range(args.visitors)],
+                    args.rate, args.batch, args.marker_rate, run_tag, tuple(urls))
+    # with --json, progress goes to stderr: stdout stays one JSON line
+    say = (lambda *a: print(*a, file=sys.stderr, flush=True)) if args.json else print
     say(f"floor: {args.consoles} consoles joined; warming up {args.visitors} visitors ...")
     asyncio.run(sender.warm_up(args.connections))
     warm_events = sender.events
@@ -287,6 +306,9 @@ def _report(args: argparse.Namespace, sender: Sender, consoles: list[ConsoleResu
     expected = len(sender.sent) * len(consoles)
     stats = percentiles(latencies)
     errors = sum(n for status, n in sender.statuses.items() if status != "200")
+    by_node = {node: percentiles([c.seen[m] - t for c in consoles for m, t in sender.sent.items()
+                                  if m in c.seen and sender.sent_via.get(m) == node])
+               for node in sender.urls or (sender.url,)}
     report = {"bench": "floor_latency", "visitors": args.visitors, "consoles": args.consoles,
               "seconds": args.seconds, "target_rate": args.rate,
               "achieved_rate": round(achieved, 1), "samples": len(sender.sent),
@@ -296,7 +318,11 @@ def _report(args: argparse.Namespace, sender: Sender, consoles: list[ConsoleResu
               "statuses": sender.statuses, "seq_gaps": sum(c.seq_gaps for c in consoles),
               "resyncs": sum(c.resyncs for c in consoles),
               "console_errors": [c.error for c in consoles if c.error],
-              "mb_per_console": round(sum(c.bytes for c in consoles) / len(consoles) / 1e6, 1)}
+              "mb_per_console": round(sum(c.bytes for c in consoles) / len(consoles) / 1e6, 1),
+              "console_url": args.console_url or sender.url,
+              "latency_ms_by_node": {node: {k: round(v * 1000, 1) if k != "count" else v
+                                            for k, v in node_stats.items()}
+                                     for node, node_stats in by_node.items()}}
     if args.json:
         print(json.dumps(report))
     else:
@@ -305,6 +331,11 @@ def _report(args: argparse.Namespace, sender: Sender, consoles: list[ConsoleResu
         print(f"  event -> console   p50 {ms(stats['p50'])}   p90 {ms(stats['p90'])}   "
               f"p99 {ms(stats['p99'])}   max {ms(stats['max'])}   "
               f"({stats['count']} of {expected} marker arrivals)")
+        if len(by_node) > 1 or args.console_url:
+            print(f"  consoles on {report['console_url']}; by the node that took the event:")
+            for node, node_stats in by_node.items():
+                print(f"    {node}   p50 {ms(node_stats['p50'])}   p99 {ms(node_stats['p99'])}"
+                      f"   ({node_stats['count']} arrivals)")
         print(f"  missing {report['missing']}   POST errors {errors} {sender.statuses}   "
               f"seq gaps {report['seq_gaps']}   resyncs {report['resyncs']}   "
               f"{report['mb_per_console']} MB received per console")

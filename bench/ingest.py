@@ -3,6 +3,9 @@
     python bench/ingest.py --url http://127.0.0.1:8000 --site-key pk_... --seconds 20 \\
         --concurrency 16 --batch 20 [--processes 2] [--json]
 
+`--url` may list several nodes of one installation, separated by commas: the connections are
+spread over them round-robin.
+
 Each load process posts valid batches (a realistic event mix from many synthetic visitors) to
 POST /api/track as fast as the server answers, from its own process, never the server's.
 """
@@ -29,6 +32,7 @@ from _common import SyntheticShopper, ms, percentiles
 class WorkerResult:
     events: int = 0
     batches: int = 0
+    by_url: dict[str, int] = field(default_factory=dict)  # events accepted by each node
     statuses: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     cpu_share: float = 0.0  # CPU seconds per wall second in the load process
@@ -36,7 +40,7 @@ class WorkerResult:
 
 @dataclass(frozen=True)
 class WorkerPlan:
-    url: str
+    urls: tuple[str, ...]  # the nodes; connection n (over all processes) posts to urls[n % len]
     site_key: str
     connections: int
     batch: int
@@ -44,16 +48,18 @@ class WorkerPlan:
     start_at: float  # time.monotonic() when measuring starts (after warm-up)
     end_at: float
     slot: int
+    processes: int = 1
 
 
 async def _load(plan: WorkerPlan, progress: SynchronizedArray[int]) -> WorkerResult:
     began = time.monotonic()
     result = WorkerResult()
     rng = random.Random()
-    shoppers = [SyntheticShopper(plan.url, rng) for _ in range(plan.visitors)]
+    shoppers = [SyntheticShopper(plan.urls[0], rng) for _ in range(plan.visitors)]
 
     async def worker(index: int) -> None:
-        async with _common.client(plan.url, 1) as http:
+        url = plan.urls[(plan.slot + index * plan.processes) % len(plan.urls)]
+        async with _common.client(url, 1) as http:
             turn = index
             while (now := time.monotonic()) < plan.end_at:
                 shopper = shoppers[turn % len(shoppers)]
@@ -74,6 +80,7 @@ async def _load(plan: WorkerPlan, progress: SynchronizedArray[int]) -> WorkerRes
                 if status == "200":
                     result.batches += 1
                     result.events += plan.batch
+                    result.by_url[url] = result.by_url.get(url, 0) + plan.batch
                     progress[plan.slot] += plan.batch
                 elif status == "429":
                     await asyncio.sleep(min(5.0, _retry_after(response)))
@@ -125,15 +132,18 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.batch <= 100 and args.concurrency >= 1 and args.seconds > 0
             and 1 <= args.processes <= args.concurrency):
         parser.error("need 1 <= --batch <= 100, --seconds > 0, 1 <= --processes <= --concurrency")
-    url = _common.base_url(args.url)
-    asyncio.run(_preflight(url, args.site_key))
+    urls = _common.base_urls(args.url)
+    for url in urls:
+        asyncio.run(_preflight(url, args.site_key))
 
     ctx = mp.get_context("spawn")
     progress: SynchronizedArray[int] = ctx.Array("q", args.processes, lock=False)
     start_at = time.monotonic() + 1.0 + args.warmup  # 1 s for the processes to start
     end_at = start_at + args.seconds
-    plans = [WorkerPlan(url, args.site_key, len(range(i, args.concurrency, args.processes)),
-                        args.batch, max(1, args.visitors // args.processes), start_at, end_at, i)
+    plans = [WorkerPlan(tuple(urls), args.site_key,
+                        len(range(i, args.concurrency, args.processes)), args.batch,
+                        max(1, args.visitors // args.processes), start_at, end_at, i,
+                        args.processes)
              for i in range(args.processes)]
     queue = ctx.Queue()
     workers = [ctx.Process(target=_run_worker, args=(plan, progress, queue), daemon=True)
@@ -151,14 +161,18 @@ def main(argv: list[str] | None = None) -> int:
         for status, count in r.statuses.items():
             statuses[status] = statuses.get(status, 0) + count
     latencies = [x for r in results for x in r.latencies]
+    by_url = {url: sum(r.by_url.get(url, 0) for r in results) for url in urls}
     events = sum(r.events for r in results)
     batches = sum(r.batches for r in results)
     errors = sum(count for status, count in statuses.items() if status != "200")
     cpu_share = max(r.cpu_share for r in results)
-    report = {"bench": "ingest", "seconds": args.seconds, "concurrency": args.concurrency,
+    report = {"bench": "ingest", "nodes": len(urls), "seconds": args.seconds,
+              "concurrency": args.concurrency,
               "batch": args.batch, "processes": args.processes,
               "events_per_s": round(events / args.seconds, 1),
               "batches_per_s": round(batches / args.seconds, 1),
+              "events_per_s_by_node": {url: round(n / args.seconds, 1)
+                                       for url, n in by_url.items()},
               "latency_ms": {k: round(v * 1000, 2) if k != "count" else v
                              for k, v in percentiles(latencies).items()},
               "errors": errors, "statuses": statuses,
@@ -190,10 +204,14 @@ def _show_progress(progress: SynchronizedArray[int], start_at: float, end_at: fl
 
 def _print_report(report: dict[str, Any], latencies: list[float]) -> None:
     lat = percentiles(latencies)
-    print(f"ingest: {report['seconds']:g} s measured, {report['concurrency']} connections, "
+    print(f"ingest: {report['nodes']} node(s), {report['seconds']:g} s measured, "
+          f"{report['concurrency']} connections, "
           f"batches of {report['batch']}, {report['processes']} load process(es)")
     print(f"  sustained   {report['events_per_s']:,.0f} events/s   "
           f"{report['batches_per_s']:,.0f} batches/s")
+    if len(report["events_per_s_by_node"]) > 1:
+        print("  by node     " + "   ".join(f"{url} {rate:,.0f}/s" for url, rate
+                                            in report["events_per_s_by_node"].items()))
     print(f"  latency     p50 {ms(lat['p50'])}   p90 {ms(lat['p90'])}   p99 {ms(lat['p99'])}   "
           f"max {ms(lat['max'])}   ({lat['count']} requests)")
     print(f"  errors      {report['errors']}   statuses {report['statuses']}")

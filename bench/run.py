@@ -64,7 +64,9 @@ def server(url: str, tmp: str) -> Iterator[tuple[str, str]]:
     key = asyncio.run(setup())
     env = {**os.environ, "SALON_DATABASE_URL": url, "SALON_LOG_LEVEL": "warning",
            # all load comes from 127.0.0.1: the per-IP chat limits would measure themselves
-           "SALON_CHAT_STARTS_PER_MINUTE": "1000000", "SALON_CHAT_MESSAGES_PER_MINUTE": "1000000"}
+           "SALON_CHAT_STARTS_PER_MINUTE": "1000000", "SALON_CHAT_MESSAGES_PER_MINUTE": "1000000",
+           # the bench associate claims every conversation: 200 claims in seconds
+           "SALON_API_CALLS_PER_MINUTE": "1000000"}
     log = open(Path(tmp) / f"server-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "salon.cli", "serve", "--port", str(port), "--no-migrate"],
